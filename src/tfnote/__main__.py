@@ -1,0 +1,3 @@
+from tfnote.cli import main
+
+raise SystemExit(main())

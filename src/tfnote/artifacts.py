@@ -1,0 +1,90 @@
+"""What a run leaves behind, besides checkpoints: weights.txt, curves.png, history, summary.
+
+These work on a live model or on a finished run folder (`tfnote params`, `tfnote curves`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from tfnote import atomic
+
+
+def weights_text(model) -> str:
+    """The course's parameter dump: for every trainable variable its name, shape and values.
+
+    Values are never abbreviated with "..." (the course set the print threshold to infinity).
+    """
+    out = io.StringIO()
+    for v in model.trainable_variables:
+        values = np.asarray(v.numpy())
+        out.write(f"{v.path}\n{tuple(values.shape)}\n")
+        out.write(np.array2string(values, threshold=sys.maxsize) + "\n")
+    return out.getvalue()
+
+
+def write_weights_txt(model, path: Path) -> None:
+    atomic.write_text(path, weights_text(model))
+
+
+def summary_text(model) -> str:
+    lines: list[str] = []
+    model.summary(print_fn=lambda line, *args, **kwargs: lines.append(line), line_length=100)
+    return "\n".join(lines) + "\n"
+
+
+def write_history(history: list[dict], run_dir: Path) -> None:
+    """history.json and history.csv: one row per epoch; validation cells empty when skipped."""
+    atomic.write_json(run_dir / "history.json", history)
+    columns: list[str] = []
+    for row in history:
+        columns += [k for k in row if k not in columns]
+    with atomic.atomic_open(run_dir / "history.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(history)
+
+
+def _accuracy_key(history: list[dict]) -> str | None:
+    for row in history:
+        for key in row:
+            if "acc" in key and not key.startswith("val_"):
+                return key
+    return None
+
+
+def plot_curves(history: list[dict], path: Path, title: str = "") -> None:
+    """The course's figure: accuracy and validation accuracy | loss and validation loss.
+
+    Runs without an accuracy metric (regression) get the loss panel only.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only; never needs a display
+    import matplotlib.pyplot as plt
+
+    acc = _accuracy_key(history)
+    panels = [(acc, "Accuracy")] if acc else []
+    panels.append(("loss", "Loss"))
+    fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4.2), squeeze=False)
+    for ax, (key, label) in zip(axes[0], panels):
+        for name, style in ((key, "-"), (f"val_{key}", "o-")):
+            points = [(r["epoch"], r[name]) for r in history if r.get(name) is not None]
+            if points:
+                xs, ys = zip(*points)
+                prefix = "Validation" if name.startswith("val_") else "Training"
+                ax.plot(xs, ys, style, markersize=3, label=f"{prefix} {label}")
+        ax.set_title(f"Training and Validation {label}")
+        ax.set_xlabel("epoch")
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    with atomic.atomic_path(path, suffix=".png") as tmp:
+        fig.savefig(tmp, dpi=100)
+    plt.close(fig)

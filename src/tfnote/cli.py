@@ -1,0 +1,57 @@
+"""The `tfnote` command line: thin argument parsing over library calls.
+
+Nothing here imports TensorFlow at module level, so `tfnote --help` and argument errors
+answer at once. Each command group lives in tfnote/commands/<group>.py and exposes
+`register(subparsers)`, which adds its sub-commands with `set_defaults(func=...)`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from tfnote import __version__
+from tfnote.errors import TfnoteError
+
+# One module per command group, in the order `tfnote --help` lists them.
+COMMAND_MODULES = ("train", "scratch", "images", "zoo", "sequences")
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Argument errors as one line (argparse would print the whole usage first)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(
+        prog="tfnote",
+        description="The programs of 'AI Practice: TensorFlow Notes' on current TensorFlow.",
+    )
+    parser.add_argument("--version", action="version", version=f"tfnote {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"tfnote.commands.{name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args) or 0
+    except TfnoteError as e:
+        print(f"tfnote: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(
+            "\ntfnote: interrupted; the last finished epoch is saved (run the same command"
+            " or `tfnote resume RUN` to continue)",
+            file=sys.stderr,
+        )
+        return 130

@@ -1,0 +1,165 @@
+"""Commands of the six-step pipeline: presets, train, resume, params, curves."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("presets", help="list the named training presets")
+    p.set_defaults(func=cmd_presets)
+
+    p = sub.add_parser("train", help="train a preset (the six steps) into a run folder")
+    p.add_argument("preset", help="preset name or course program (e.g. fashion or p16)")
+    add_train_options(p)
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("resume", help="continue an interrupted run from its last saved epoch")
+    p.add_argument("run", help="the run folder (e.g. runs/fashion)")
+    p.add_argument("--epochs", type=int, help="train up to this many epochs in all")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=cmd_resume)
+
+    p = sub.add_parser("params", help="write a run's weights.txt (every trainable variable)")
+    p.add_argument("run", help="the run folder")
+    p.add_argument(
+        "--checkpoint",
+        choices=["best", "last"],
+        default="last",
+        help="which saved weights to dump (default: last, as the course does)",
+    )
+    p.add_argument("--print", action="store_true", help="print to the terminal instead")
+    p.set_defaults(func=cmd_params)
+
+    p = sub.add_parser("curves", help="redraw a run's accuracy and loss curves (curves.png)")
+    p.add_argument("run", help="the run folder")
+    p.add_argument("--out", help="image path (default: RUN/curves.png)")
+    p.set_defaults(func=cmd_curves)
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {value}")
+    return value
+
+
+def add_train_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--epochs", type=positive_int)
+    p.add_argument("--batch-size", type=positive_int)
+    p.add_argument("--lr", type=positive_float, help="learning rate")
+    p.add_argument("--optimizer", help="sgd, adam, rmsprop, adagrad, ...")
+    p.add_argument(
+        "--data",
+        dest="dataset",
+        help="train on another dataset (mnist, fashion, cifar10, image-label:PATH...)",
+    )
+    p.add_argument("--data-dir", help="folder (or file) holding the dataset")
+    p.add_argument("--out", help="run folder (default: runs/<preset>)")
+    p.add_argument("--seed", type=int)
+    p.add_argument(
+        "--limit-train",
+        type=positive_int,
+        dest="train_limit",
+        help="use only the first N training samples",
+    )
+    p.add_argument(
+        "--limit-test",
+        type=positive_int,
+        dest="test_limit",
+        help="use only the first N test samples",
+    )
+    p.add_argument("--augment", help="augmentation preset (e.g. mnist, fashion)")
+    p.add_argument(
+        "--strategy",
+        default="auto",
+        choices=["auto", "mirrored", "default"],
+        help="tf.distribute strategy (auto: mirrored when several GPUs are visible)",
+    )
+    p.add_argument("--fresh", action="store_true", help="start over, discarding saved state")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+
+
+SPEC_FLAGS = (
+    "epochs",
+    "batch_size",
+    "lr",
+    "optimizer",
+    "dataset",
+    "data_dir",
+    "seed",
+    "train_limit",
+    "test_limit",
+    "augment",
+)
+
+
+def cmd_presets(args) -> int:
+    from tfnote.spec import presets
+
+    for name, table in presets().items():
+        aliases = ", ".join(table.get("aliases", []))
+        print(f"{name:24} {aliases:14} {table.get('title', '')}")
+    return 0
+
+
+def cmd_train(args) -> int:
+    from tfnote.spec import get_preset
+
+    spec = get_preset(args.preset)
+    spec = spec.replace(**{k: getattr(args, k) for k in SPEC_FLAGS})
+    from tfnote import train
+
+    train.run(spec, args.out, quiet=args.quiet, fresh=args.fresh, strategy=args.strategy)
+    return 0
+
+
+def cmd_resume(args) -> int:
+    from tfnote import run_folder
+
+    spec = run_folder.read_spec(Path(args.run)).replace(epochs=args.epochs)
+    from tfnote import train
+
+    train.run(spec, args.run, quiet=args.quiet)
+    return 0
+
+
+def cmd_params(args) -> int:
+    from tfnote import artifacts, train
+
+    model, _ = train.load_run_model(args.run, args.checkpoint)
+    if args.print:
+        print(artifacts.weights_text(model), end="")
+    else:
+        path = Path(args.run) / "weights.txt"
+        artifacts.write_weights_txt(model, path)
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_curves(args) -> int:
+    from tfnote import artifacts, run_folder
+
+    run = Path(args.run)
+    if not (run / "history.json").is_file():
+        raise_no_history(run)
+    history = run_folder.read_json(run / "history.json")
+    spec = run_folder.read_spec(run)
+    out = Path(args.out) if args.out else run / "curves.png"
+    artifacts.plot_curves(history, out, spec.title or spec.name)
+    print(f"wrote {out}")
+    return 0
+
+
+def raise_no_history(run: Path):
+    from tfnote.errors import TfnoteError
+
+    raise TfnoteError(f"{run} has no history.json (is it a run folder that finished an epoch?)")

@@ -1,0 +1,74 @@
+"""Datasets: one function per dataset, each returning ready NumPy arrays in a `Data`.
+
+    >>> from tfnote.data import load_dataset
+    >>> data = load_dataset("mnist")                 # found on disk or downloaded
+    >>> data = load_dataset("fashion", data_dir="/usr/share/datasets/fashion-mnist")
+
+Image datasets come back as uint8 arrays shaped (N, height, width, channels); scaling
+to [0, 1] happens in the training pipeline. Names with a colon carry an argument, for
+example `image-label:PATH` for the course's self-made format.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tfnote.errors import TfnoteError
+
+
+@dataclass
+class Data:
+    """Train and test arrays plus what a model and a reader need to know about them."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray | None = None
+    y_test: np.ndarray | None = None
+    class_names: list[str] | None = None
+    source: str = ""  # where the arrays were read from, shown to the user
+    info: dict = field(default_factory=dict)  # extra facts a dataset wants to keep (scaler...)
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(int(d) for d in self.x_train.shape[1:])
+
+    @property
+    def num_classes(self) -> int:
+        if self.class_names:
+            return len(self.class_names)
+        return int(np.max(self.y_train)) + 1
+
+
+# name -> "module:function". Strings, so that listing datasets imports nothing heavy.
+# A loader takes (arg, data_dir, download) where `arg` is the text after "name:" or None.
+DATASETS: dict[str, str] = {
+    "iris": "tfnote.data.iris:load",
+    "mnist": "tfnote.data.images:load_mnist",
+    "fashion": "tfnote.data.images:load_fashion",
+    "cifar10": "tfnote.data.images:load_cifar10",
+    "image-label": "tfnote.data.imagelabel:load",
+    "image-folder": "tfnote.data.imagelabel:load_folder",
+    "prices": "tfnote.data.prices:load",
+    "letters": "tfnote.data.letters:load",
+}
+
+ALIASES = {"fashion-mnist": "fashion", "fashion_mnist": "fashion", "cifar-10": "cifar10"}
+
+
+def _loader(kind: str) -> Callable[..., Data]:
+    module, func = DATASETS[kind].split(":")
+    return getattr(importlib.import_module(module), func)
+
+
+def load_dataset(name: str, data_dir: str | None = None, download: bool = True, **options) -> Data:
+    """Load dataset `name` ("mnist", "image-label:PATH", ...), searching `data_dir` first."""
+    kind, _, arg = name.partition(":")
+    kind = ALIASES.get(kind, kind)
+    if kind not in DATASETS:
+        known = ", ".join(sorted(DATASETS))
+        raise TfnoteError(f"unknown dataset {name!r}; known datasets: {known}")
+    return _loader(kind)(arg or None, data_dir=data_dir, download=download, **options)

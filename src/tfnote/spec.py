@@ -1,0 +1,121 @@
+"""A training spec: everything that defines one run of the six steps, as plain data.
+
+Presets (tfnote/presets/*.toml) are specs with names; the CLI's flags override fields.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from tfnote.errors import TfnoteError
+
+OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "nadam", "adadelta", "adamax")
+
+
+@dataclass
+class Spec:
+    name: str = "custom"
+    title: str = ""
+    # 1-2: data
+    dataset: str = "mnist"
+    dataset_args: dict = field(default_factory=dict)
+    data_dir: str | None = None
+    scale: float = 1.0  # inputs are multiplied by this (1/255 for images)
+    train_limit: int | None = None  # use only the first N training samples (quick runs)
+    test_limit: int | None = None
+    augment: str | None = None  # name of an augmentation preset (tfnote.augment)
+    # 3: model
+    model: str = "mlp"
+    model_args: dict = field(default_factory=dict)
+    # 4: compile
+    optimizer: str = "adam"
+    lr: float = 0.001
+    optimizer_args: dict = field(default_factory=dict)
+    loss: str = "sparse_categorical_crossentropy"
+    from_logits: bool = False
+    metrics: list[str] = field(default_factory=lambda: ["sparse_categorical_accuracy"])
+    # 5: fit
+    epochs: int = 5
+    batch_size: int = 32
+    validation: str = "test"  # "test": the test set; "split": the last validation_split
+    validation_split: float = 0.2
+    validation_freq: int = 1
+    shuffle: bool = True
+    seed: int = 1
+    monitor: str | None = None  # checkpoint on this log key; default val_loss, else loss
+    lr_schedule: dict | None = None  # e.g. {"type": "plateau", "factor": 0.5, "patience": 3}
+    # speed: compile the train step with XLA and run many steps per call
+    jit_compile: bool = True
+    steps_per_execution: int = 64
+    mixed_precision: bool = False  # used only where a GPU is present
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Spec:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - known - {"aliases", "course"}
+        if unknown:
+            raise TfnoteError(f"unknown spec field(s): {', '.join(sorted(unknown))}")
+        spec = cls(**{k: v for k, v in data.items() if k in known})
+        spec.check()
+        return spec
+
+    def replace(self, **changes: Any) -> Spec:
+        spec = dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+        spec.check()
+        return spec
+
+    def check(self) -> None:
+        """Reject values that would fail deep inside Keras with a one-line reason instead."""
+        if self.epochs < 1:
+            raise TfnoteError(f"epochs must be at least 1 (got {self.epochs})")
+        if self.batch_size < 1:
+            raise TfnoteError(f"batch size must be at least 1 (got {self.batch_size})")
+        if self.optimizer.lower() not in OPTIMIZERS:
+            raise TfnoteError(
+                f"unknown optimizer {self.optimizer!r}; choose from {', '.join(OPTIMIZERS)}"
+            )
+        if not self.lr > 0:
+            raise TfnoteError(f"learning rate must be positive (got {self.lr})")
+        if self.validation not in ("test", "split", "none"):
+            raise TfnoteError(f"validation must be test, split or none (got {self.validation!r})")
+        if not 0 < self.validation_split < 1:
+            raise TfnoteError(
+                f"validation split must be between 0 and 1 (got {self.validation_split})"
+            )
+        if self.validation_freq < 1:
+            raise TfnoteError(
+                f"validation frequency must be at least 1 (got {self.validation_freq})"
+            )
+        for limit in (self.train_limit, self.test_limit):
+            if limit is not None and limit < 1:
+                raise TfnoteError(f"data limits must be at least 1 (got {limit})")
+
+
+def _preset_tables() -> dict[str, dict[str, Any]]:
+    tables: dict[str, dict[str, Any]] = {}
+    for entry in sorted(resources.files("tfnote.presets").iterdir(), key=lambda p: p.name):
+        if entry.name.endswith(".toml"):
+            for name, table in tomllib.loads(entry.read_text(encoding="utf-8")).items():
+                tables[name] = dict(table, name=name)
+    return tables
+
+
+def presets() -> dict[str, dict[str, Any]]:
+    """Preset name -> its table (with `title`, `course`, `aliases`, and spec fields)."""
+    return _preset_tables()
+
+
+def get_preset(name: str) -> Spec:
+    """The spec of preset `name` (or one of its aliases, such as the course's "p16")."""
+    tables = _preset_tables()
+    for preset_name, table in tables.items():
+        if name == preset_name or name in table.get("aliases", ()):
+            return Spec.from_dict(table)
+    raise TfnoteError(f"unknown preset {name!r}; `tfnote presets` lists them")

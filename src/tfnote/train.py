@@ -1,0 +1,350 @@
+"""The course's six steps for every Keras model, driven by a Spec.
+
+    1. import        2. data (load_data)        3. model (make_model)
+    4. compile       5. fit (with checkpoints and resume)       6. summary and artifacts
+
+`run(spec)` does all six and leaves a run folder (see tfnote.run_folder). A run that was
+interrupted (Ctrl-C, kill -9, power cut) continues from its last saved epoch when `run`
+is called again with the same spec and folder, optimizer state included.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tfnote import _tf, artifacts, atomic, run_folder
+from tfnote.data import Data, load_dataset
+from tfnote.errors import TfnoteError
+from tfnote.spec import Spec
+
+SAVE_INTERVAL_S = 1.0  # resume state is saved after an epoch at most this often (and last)
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    metrics: dict
+    history: list[dict]
+    model: object = None
+
+
+# --- step 2: data -------------------------------------------------------------------------
+
+
+def load_data(spec: Spec) -> Data:
+    """The dataset of `spec`, cut to train_limit / test_limit when those are set."""
+    data = load_dataset(spec.dataset, data_dir=spec.data_dir, **spec.dataset_args)
+    if spec.train_limit:
+        data.x_train, data.y_train = (
+            data.x_train[: spec.train_limit],
+            data.y_train[: spec.train_limit],
+        )
+    if spec.test_limit and data.x_test is not None:
+        data.x_test, data.y_test = data.x_test[: spec.test_limit], data.y_test[: spec.test_limit]
+    return data
+
+
+def split_validation(spec: Spec, data: Data):
+    """(x_train, y_train, x_val, y_val); "split" takes the last fraction, as Keras's own does."""
+    if spec.validation == "test":
+        if data.x_test is None:
+            raise TfnoteError(f"dataset {spec.dataset!r} has no test set; use validation 'split'")
+        return data.x_train, data.y_train, data.x_test, data.y_test
+    if spec.validation == "split":
+        n_val = int(len(data.x_train) * spec.validation_split)
+        if n_val < 1 or n_val >= len(data.x_train):
+            raise TfnoteError(f"validation split {spec.validation_split} leaves no data to use")
+        cut = len(data.x_train) - n_val
+        return data.x_train[:cut], data.y_train[:cut], data.x_train[cut:], data.y_train[cut:]
+    return data.x_train, data.y_train, None, None
+
+
+def make_pipeline(x, y, spec: Spec, training: bool, augment=None):
+    """A tf.data pipeline: (shuffle) -> batch -> cast and scale (-> augment) -> prefetch.
+
+    Scaling per batch keeps the arrays in their compact dtype (uint8 images) in memory.
+    """
+    tf, _ = _tf.load()
+    ds = tf.data.Dataset.from_tensor_slices((x, y))
+    if training and spec.shuffle:
+        ds = ds.shuffle(len(x), seed=spec.seed, reshuffle_each_iteration=True)
+    ds = ds.batch(spec.batch_size if training else max(spec.batch_size, 256))
+    scale = spec.scale
+
+    def prepare(xb, yb):
+        xb = tf.cast(xb, tf.float32)
+        if scale != 1.0:
+            xb = xb * scale
+        if augment is not None:
+            xb = augment(xb, training=True)
+        return xb, yb
+
+    return ds.map(prepare, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+
+# --- step 3 and 4: model and compile ------------------------------------------------------
+
+
+def pick_strategy(name: str = "auto"):
+    """ "auto": MirroredStrategy when several GPUs are visible, else the default strategy.
+
+    "mirrored" forces MirroredStrategy over every visible device (GPUs, or logical CPUs);
+    "default" forces the plain single-device strategy.
+    """
+    tf, _ = _tf.load()
+    if name == "default":
+        return tf.distribute.get_strategy()
+    if name == "mirrored":
+        gpus = tf.config.list_logical_devices("GPU")
+        devices = [d.name for d in gpus or tf.config.list_logical_devices("CPU")]
+        return tf.distribute.MirroredStrategy(devices)
+    if name != "auto":
+        raise TfnoteError(f"unknown strategy {name!r}; use auto, mirrored or default")
+    if len(tf.config.list_logical_devices("GPU")) > 1:
+        return tf.distribute.MirroredStrategy()
+    return tf.distribute.get_strategy()
+
+
+def make_model(spec: Spec, input_shape, num_classes: int):
+    from tfnote.models import build_model
+
+    tf, keras = _tf.load()
+    if spec.mixed_precision and tf.config.list_physical_devices("GPU"):
+        keras.mixed_precision.set_global_policy("mixed_float16")
+    model = build_model(spec.model, input_shape, num_classes, **spec.model_args)
+    model(np.zeros((1, *input_shape), "float32"))  # build subclassed models so they have weights
+    return model
+
+
+def make_optimizer(spec: Spec, steps_per_epoch: int):
+    _, keras = _tf.load()
+    name = spec.optimizer.lower()  # checked against spec.OPTIMIZERS by Spec.check
+    lr = spec.lr
+    schedule = spec.lr_schedule or {}
+    if schedule.get("type") == "cosine":
+        lr = keras.optimizers.schedules.CosineDecay(
+            spec.lr, decay_steps=spec.epochs * steps_per_epoch, alpha=schedule.get("alpha", 0.0)
+        )
+    config = {"learning_rate": lr, **spec.optimizer_args}
+    return keras.optimizers.get({"class_name": name, "config": config})
+
+
+def compile_model(model, spec: Spec, steps_per_epoch: int) -> None:
+    _, keras = _tf.load()
+    loss = spec.loss
+    if spec.loss == "sparse_categorical_crossentropy":
+        # from_logits must match the output: False for a softmax layer, True for raw scores.
+        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=spec.from_logits)
+    model.compile(
+        optimizer=make_optimizer(spec, steps_per_epoch),
+        loss=loss,
+        metrics=list(spec.metrics),
+        jit_compile=spec.jit_compile,
+        steps_per_execution=spec.steps_per_execution,
+    )
+
+
+# --- step 5: fit --------------------------------------------------------------------------
+
+
+def _better(monitor: str, value: float, best: float | None) -> bool:
+    if best is None:
+        return True
+    return value > best if "acc" in monitor else value < best
+
+
+def checkpoint_callback(run_dir: Path, monitor: str, state: dict, epochs: int):
+    """A Keras callback that records history and saves best and resume checkpoints atomically."""
+    _, keras = _tf.load()
+
+    class RunCheckpoint(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.last_save = time.monotonic()
+
+        def on_epoch_end(self, epoch, logs=None):
+            row = {"epoch": epoch + 1}
+            row.update({k: float(v) for k, v in (logs or {}).items()})
+            state["history"].append(row)
+            state["epoch"] = epoch + 1
+            if monitor in row and _better(monitor, row[monitor], state.get("best")):
+                state["best"] = row[monitor]
+                state["best_epoch"] = epoch + 1
+                atomic.save_weights(self.model, run_dir / "best.weights.h5")
+            now = time.monotonic()
+            if now - self.last_save >= SAVE_INTERVAL_S or epoch + 1 >= epochs:
+                run_folder.save_state(run_dir, self.model, state)
+                self.last_save = now
+
+    return RunCheckpoint()
+
+
+def schedule_callbacks(spec: Spec) -> list:
+    _, keras = _tf.load()
+    schedule = spec.lr_schedule or {}
+    if schedule.get("type") == "plateau":
+        return [
+            keras.callbacks.ReduceLROnPlateau(
+                monitor=schedule.get("monitor", "val_loss"),
+                factor=schedule.get("factor", 0.5),
+                patience=schedule.get("patience", 3),
+                min_lr=schedule.get("min_lr", 1e-6),
+            )
+        ]
+    if schedule and schedule.get("type") != "cosine":
+        raise TfnoteError(
+            f"unknown lr_schedule type {schedule.get('type')!r}; use plateau or cosine"
+        )
+    return []
+
+
+# --- the whole run ------------------------------------------------------------------------
+
+
+def run(
+    spec: Spec,
+    out: str | Path | None = None,
+    *,
+    quiet: bool = False,
+    fresh: bool = False,
+    strategy: str = "auto",
+) -> RunResult:
+    """Train `spec` into run folder `out` (default runs/<spec.name>), resuming if it can."""
+    run_dir = Path(out) if out else Path("runs") / spec.name
+    spec.check()
+    state = run_folder.open_run(run_dir, spec, fresh)  # fails early on a mismatched folder
+    tf, keras = _tf.load()
+
+    data = load_data(spec)  # step 2
+    x_train, y_train, x_val, y_val = split_validation(spec, data)
+    augment = None
+    if spec.augment:
+        from tfnote.augment import augmentation
+
+        augment = augmentation(spec.augment)
+    steps_per_epoch = math.ceil(len(x_train) / spec.batch_size)
+
+    keras.utils.set_random_seed(spec.seed)  # same seed, same initial weights and batches
+    with pick_strategy(strategy).scope():  # steps 3 and 4
+        model = make_model(spec, data.input_shape, data.num_classes)
+        compile_model(model, spec, steps_per_epoch)
+
+    atomic.write_json(
+        run_dir / "model.json",
+        {
+            "model": spec.model,
+            "model_args": spec.model_args,
+            "input_shape": list(data.input_shape),
+            "num_classes": data.num_classes,
+            "class_names": data.class_names,
+            "scale": spec.scale,
+            "dataset": spec.dataset,
+            "data_source": data.source,
+            "info": data.info,
+        },
+    )
+
+    state = state or {"epoch": 0, "history": [], "best": None, "train_seconds": 0.0}
+    done = state["epoch"]
+    if done:
+        run_folder.load_checkpoint(model, run_dir / state["checkpoint"])
+    monitor = spec.monitor or ("val_loss" if x_val is not None else "loss")
+    if done:  # a resumed run reseeds by its epoch, so resuming is itself reproducible
+        keras.utils.set_random_seed(spec.seed + done)
+
+    started = time.perf_counter()
+    if done < spec.epochs:  # step 5
+        if not quiet and done:
+            print(f"resuming {run_dir} after epoch {done} of {spec.epochs}")
+        val_ds = make_pipeline(x_val, y_val, spec, training=False) if x_val is not None else None
+        model.fit(
+            make_pipeline(x_train, y_train, spec, training=True, augment=augment),
+            epochs=spec.epochs,
+            initial_epoch=done,
+            validation_data=val_ds,
+            validation_freq=spec.validation_freq,
+            callbacks=[checkpoint_callback(run_dir, monitor, state, spec.epochs)]
+            + schedule_callbacks(spec),
+            shuffle=False,  # the pipeline shuffles, with the spec's seed
+            verbose=0 if quiet else 2,
+        )
+    elif not quiet:
+        print(f"{run_dir} already finished {done} epochs (--fresh retrains, --epochs N extends)")
+    state["train_seconds"] = state.get("train_seconds", 0.0) + time.perf_counter() - started
+    if state["epoch"] > done:
+        run_folder.save_state(run_dir, model, state)  # records the total time too
+
+    # step 6: evaluate, summary, artifacts
+    if data.x_test is not None:
+        x_eval, y_eval, on = data.x_test, data.y_test, "test"
+    elif x_val is not None:
+        x_eval, y_eval, on = x_val, y_val, "validation"
+    else:
+        x_eval, y_eval, on = x_train, y_train, "train"
+    scores = model.evaluate(
+        make_pipeline(x_eval, y_eval, spec, training=False), verbose=0, return_dict=True
+    )
+    metrics = {"evaluated_on": on, **{k: float(v) for k, v in scores.items()}}
+    accuracy = next((v for k, v in metrics.items() if "acc" in k), None)
+    if accuracy is not None:
+        metrics["accuracy"] = accuracy
+    metrics.update(
+        epochs=state["epoch"],
+        train_seconds=round(state["train_seconds"], 2),
+        params=int(model.count_params()),
+        best_epoch=state.get("best_epoch"),
+        monitor=monitor,
+    )
+    write_artifacts(model, spec, state["history"], metrics, run_dir)
+    if not quiet:
+        shown = ", ".join(
+            f"{k} {v:.4f}" for k, v in metrics.items() if k in scores or k == "accuracy"
+        )
+        print(
+            f"{on}: {shown}  ({state['epoch']} epochs, {state['train_seconds']:.1f} s) -> {run_dir}"
+        )
+    return RunResult(run_dir, metrics, state["history"], model)
+
+
+def write_artifacts(model, spec: Spec, history: list[dict], metrics: dict, run_dir: Path) -> None:
+    atomic.write_text(run_dir / "summary.txt", artifacts.summary_text(model))
+    artifacts.write_history(history, run_dir)
+    artifacts.write_weights_txt(model, run_dir / "weights.txt")
+    artifacts.plot_curves(history, run_dir / "curves.png", spec.title or spec.name)
+    atomic.write_json(run_dir / "metrics.json", metrics)
+
+
+def load_run_model(run_dir: str | Path, checkpoint: str = "best"):
+    """Rebuild a finished run's model and load its weights ("best" or "last").
+
+    Returns (model, info) where info is model.json (input shape, class names, scale...).
+    """
+    run_dir = Path(run_dir)
+    info_path = run_dir / "model.json"
+    if not info_path.is_file():
+        raise TfnoteError(f"{run_dir} is not a trained run folder (no model.json)")
+    info = run_folder.read_json(info_path)
+    if checkpoint == "best" and (run_dir / "best.weights.h5").is_file():
+        weights = run_dir / "best.weights.h5"
+    else:
+        state = run_folder.read_state(run_dir)
+        if not state or not state.get("checkpoint"):
+            raise TfnoteError(f"{run_dir} has no saved weights yet")
+        weights = run_dir / state["checkpoint"]
+    from tfnote.models import build_model
+
+    model = build_model(
+        info["model"], info["input_shape"], info["num_classes"], **info["model_args"]
+    )
+    model(np.zeros((1, *info["input_shape"]), "float32"))
+    try:
+        # skip_mismatch would hide a wrong file; the optimizer part is simply not needed here.
+        model.load_weights(weights)
+    except Exception as e:
+        raise TfnoteError(f"{weights}: cannot load weights ({str(e).splitlines()[0]})") from None
+    return model, info

@@ -67,6 +67,7 @@ def plot_curves(history: list[dict], path: Path, title: str = "") -> None:
 
     matplotlib.use("Agg")  # files only; never needs a display
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     acc = _accuracy_key(history)
     panels = [(acc, "Accuracy")] if acc else []
@@ -81,6 +82,7 @@ def plot_curves(history: list[dict], path: Path, title: str = "") -> None:
                 ax.plot(xs, ys, style, markersize=3, label=f"{prefix} {label}")
         ax.set_title(f"Training and Validation {label}")
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend()
     if title:
         fig.suptitle(title)

@@ -11,6 +11,7 @@ is called again with the same spec and folder, optimizer state included.
 from __future__ import annotations
 
 import math
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,7 +136,12 @@ def make_optimizer(spec: Spec, steps_per_epoch: int):
 
 
 def compile_model(model, spec: Spec, steps_per_epoch: int) -> None:
-    _, keras = _tf.load()
+    tf, keras = _tf.load()
+    steps_per_execution = spec.steps_per_execution
+    if tf.distribute.get_strategy().num_replicas_in_sync > 1:
+        # Keras 3 fails with several replicas and several steps per call ("You must feed a
+        # value for placeholder tensor", keras-team/keras#19246): one step per call there.
+        steps_per_execution = 1
     loss = spec.loss
     if spec.loss == "sparse_categorical_crossentropy":
         # from_logits must match the output: False for a softmax layer, True for raw scores.
@@ -145,7 +151,7 @@ def compile_model(model, spec: Spec, steps_per_epoch: int) -> None:
         loss=loss,
         metrics=list(spec.metrics),
         jit_compile=spec.jit_compile,
-        steps_per_execution=spec.steps_per_execution,
+        steps_per_execution=steps_per_execution,
     )
 
 
@@ -271,7 +277,8 @@ def run(
             callbacks=[checkpoint_callback(run_dir, monitor, state, spec.epochs)]
             + schedule_callbacks(spec),
             shuffle=False,  # the pipeline shuffles, with the spec's seed
-            verbose=0 if quiet else 2,
+            # a live progress bar in a terminal, one line per epoch in a log file
+            verbose=0 if quiet else (1 if sys.stdout.isatty() else 2),
         )
     elif not quiet:
         print(f"{run_dir} already finished {done} epochs (--fresh retrains, --epochs N extends)")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from tfnote import __version__
@@ -48,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     except TfnoteError as e:
         print(f"tfnote: error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print(
             "\ntfnote: interrupted; the last finished epoch is saved (run the same command"

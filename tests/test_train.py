@@ -222,8 +222,9 @@ def test_bad_cli_input_is_one_line_and_exit_2(cli, tmp_path):
         (["resume", str(tmp_path)], "not a run folder"),
         (["train", "p14", "--lr", "-1"], "must be positive"),
     ]:
-        result = cli(*args)
+        result = cli(*args, cwd=tmp_path)
         assert result.returncode == 2, (args, result.stderr)
+        assert not (tmp_path / "runs").exists()  # nothing half-made is left behind
         assert expected in result.stderr and "Traceback" not in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
 

@@ -43,14 +43,13 @@ def read_state(run_dir: Path) -> dict | None:
     return read_json(path) if path.is_file() else None
 
 
-def open_run(run_dir: Path, spec: Spec, fresh: bool) -> dict | None:
-    """Prepare `run_dir` for `spec`; return the saved state to resume from, or None."""
+def check_run(run_dir: Path, spec: Spec, fresh: bool) -> dict | None:
+    """The saved state to resume `spec` from in `run_dir`, or None; changes nothing on disk.
+
+    Refuses a folder that holds a run with other settings (more epochs are allowed).
+    """
     run_dir = Path(run_dir)
-    if fresh and run_dir.exists():
-        for name in ("state.json", "checkpoints", "best.weights.h5", "metrics.json"):
-            target = run_dir / name
-            shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
-    state = read_state(run_dir)
+    state = None if fresh else read_state(run_dir)
     if state is not None and (run_dir / "spec.json").is_file():
         old = read_json(run_dir / "spec.json")
         new = spec.to_dict()
@@ -60,8 +59,17 @@ def open_run(run_dir: Path, spec: Spec, fresh: bool) -> dict | None:
                 f"{run_dir} holds a run with different settings ({', '.join(changed)}); "
                 "pass --fresh to start it over or --out to use another folder"
             )
-    atomic.write_json(run_dir / "spec.json", spec.to_dict())
     return state
+
+
+def start_run(run_dir: Path, spec: Spec, fresh: bool) -> None:
+    """Write the spec; with `fresh`, first clear what an earlier run left."""
+    run_dir = Path(run_dir)
+    if fresh and run_dir.exists():
+        for name in ("state.json", "checkpoints", "best.weights.h5", "metrics.json"):
+            target = run_dir / name
+            shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
+    atomic.write_json(run_dir / "spec.json", spec.to_dict())
 
 
 def save_state(run_dir: Path, model, state: dict) -> None:

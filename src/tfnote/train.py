@@ -115,9 +115,14 @@ def make_model(spec: Spec, input_shape, num_classes: int):
     from tfnote.models import build_model
 
     tf, keras = _tf.load()
-    if spec.mixed_precision and tf.config.list_physical_devices("GPU"):
+    mixed = spec.mixed_precision and tf.config.list_physical_devices("GPU")
+    if mixed:  # the policy applies to layers made now; put it back for later models
         keras.mixed_precision.set_global_policy("mixed_float16")
-    model = build_model(spec.model, input_shape, num_classes, **spec.model_args)
+    try:
+        model = build_model(spec.model, input_shape, num_classes, **spec.model_args)
+    finally:
+        if mixed:
+            keras.mixed_precision.set_global_policy("float32")
     model(np.zeros((1, *input_shape), "float32"))  # build subclassed models so they have weights
     return model
 
@@ -223,7 +228,7 @@ def run(
     """Train `spec` into run folder `out` (default runs/<spec.name>), resuming if it can."""
     run_dir = Path(out) if out else Path("runs") / spec.name
     spec.check()
-    state = run_folder.open_run(run_dir, spec, fresh)  # fails early on a mismatched folder
+    state = run_folder.check_run(run_dir, spec, fresh)  # fails early on a mismatched folder
     tf, keras = _tf.load()
 
     data = load_data(spec)  # step 2
@@ -240,6 +245,7 @@ def run(
         model = make_model(spec, data.input_shape, data.num_classes)
         compile_model(model, spec, steps_per_epoch)
 
+    run_folder.start_run(run_dir, spec, fresh)  # only now: bad data leaves no folder behind
     atomic.write_json(
         run_dir / "model.json",
         {
@@ -259,9 +265,8 @@ def run(
     done = state["epoch"]
     if done:
         run_folder.load_checkpoint(model, run_dir / state["checkpoint"])
+        keras.utils.set_random_seed(spec.seed + done)  # so resuming is itself reproducible
     monitor = spec.monitor or ("val_loss" if x_val is not None else "loss")
-    if done:  # a resumed run reseeds by its epoch, so resuming is itself reproducible
-        keras.utils.set_random_seed(spec.seed + done)
 
     started = time.perf_counter()
     if done < spec.epochs:  # step 5

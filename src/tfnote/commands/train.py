@@ -118,7 +118,11 @@ def cmd_train(args) -> int:
     spec = spec.replace(**{k: getattr(args, k) for k in SPEC_FLAGS})
     from tfnote import train
 
-    train.run(spec, args.out, quiet=args.quiet, fresh=args.fresh, strategy=args.strategy)
+    result = train.run(spec, args.out, quiet=args.quiet, fresh=args.fresh, strategy=args.strategy)
+    if spec.dataset.partition(":")[0] == "prices" and not args.quiet:
+        from tfnote import forecast  # class 6: price runs in price units, beside naive forecasts
+
+        print(forecast.report_run(result.run_dir))
     return 0
 
 

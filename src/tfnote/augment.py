@@ -1,0 +1,123 @@
+"""Data augmentation: the course's ImageDataGenerator settings as Keras 3 preprocessing layers.
+
+The course (class 4) augmented MNIST and Fashion-MNIST with
+
+    ImageDataGenerator(rotation_range=45, width_shift_range=0.15, height_shift_range=0.15,
+                       zoom_range=0.5, horizontal_flip=...)   # flip for Fashion only
+
+ImageDataGenerator is gone in Keras 3. The same random transforms now exist as layers,
+which run inside the tf.data pipeline on scaled float batches (tfnote.train applies them
+to training batches only; validation and test data are never augmented):
+
+    >>> from tfnote.augment import augmentation
+    >>> augment = augmentation("mnist")
+    >>> x_augmented = augment(x_batch, training=True)   # x_batch: (N, H, W, C) floats
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from tfnote import _tf
+from tfnote.errors import TfnoteError
+
+# name -> the course's settings. Angles in degrees, shifts and zoom as fractions of the size.
+PRESETS: dict[str, dict] = {
+    "mnist": {"rotation": 45, "shift": 0.15, "zoom": 0.5, "flip": False},
+    "fashion": {"rotation": 45, "shift": 0.15, "zoom": 0.5, "flip": True},
+    # ResNet recipe (class 5): a random crop after 4-pixel zero padding is a random shift of
+    # up to 4 of 32 pixels (1/8) filled with zeros, by whole pixels; plus a horizontal flip.
+    "cifar": {"rotation": 0, "shift": 0.125, "zoom": 0, "flip": True, "fill": "constant"},
+}
+
+# ImageDataGenerator filled the space uncovered by a transform with the nearest edge pixel.
+FILL_MODE = "nearest"
+
+
+def augmentation(name: str, seed: int | None = None):
+    """A Keras Sequential of random layers for preset `name` (a key of PRESETS).
+
+    Call it as `layer(x, training=True)`; with training=False it returns x unchanged.
+    `seed` makes the random draws repeatable (the preview uses it).
+    """
+    if name not in PRESETS:
+        raise TfnoteError(f"unknown augmentation {name!r}; choose from {', '.join(PRESETS)}")
+    settings = PRESETS[name]
+    _, keras = _tf.load()
+    layers = keras.layers
+    fill = settings.get("fill", FILL_MODE)
+    # Zero-filled shifts stand for pad-and-crop, so they move by whole pixels (nearest).
+    interpolation = "nearest" if fill == "constant" else "bilinear"
+
+    def seed_of(i: int) -> int | None:  # one seed per layer, or their draws would move together
+        return None if seed is None else seed + i
+
+    steps = []
+    if settings["rotation"]:
+        # RandomRotation takes a fraction of a full turn: 45 degrees = 45/360.
+        steps.append(
+            layers.RandomRotation(settings["rotation"] / 360, fill_mode=fill, seed=seed_of(0))
+        )
+    if settings["shift"]:
+        steps.append(
+            layers.RandomTranslation(
+                settings["shift"],
+                settings["shift"],
+                fill_mode=fill,
+                interpolation=interpolation,
+                seed=seed_of(1),
+            )
+        )
+    if settings["zoom"]:
+        # zoom_range=0.5 zoomed height and width independently by 0.5..1.5.
+        steps.append(
+            layers.RandomZoom(settings["zoom"], settings["zoom"], fill_mode=fill, seed=seed_of(2))
+        )
+    if settings["flip"]:
+        steps.append(layers.RandomFlip("horizontal", seed=seed_of(3)))
+    return keras.Sequential(steps, name=f"augment_{name}")
+
+
+def preview(
+    images: np.ndarray, name: str, out: str | os.PathLike, copies: int = 5, seed: int = 0
+) -> Path:
+    """Save a PNG grid: one row per image, the original first, then `copies` augmented ones.
+
+    `images` are uint8 (N, H, W, C) as the datasets return them; this is the course's
+    "look at the augmented samples" step.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from tfnote.atomic import atomic_path
+
+    layer = augmentation(name, seed=seed)
+    x = images.astype("float32") / 255.0
+    columns = [x] + [np.asarray(layer(x, training=True)) for _ in range(copies)]
+    rows = len(x)
+    fig, axes = plt.subplots(
+        rows, copies + 1, figsize=(1.4 * (copies + 1), 1.4 * rows + 0.4), squeeze=False
+    )
+    for col, batch in enumerate(columns):
+        for row in range(rows):
+            ax = axes[row][col]
+            picture = batch[row].clip(0, 1)
+            if picture.shape[-1] == 1:
+                ax.imshow(picture[..., 0], cmap="gray", vmin=0, vmax=1)
+            else:
+                ax.imshow(picture)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        axes[0][col].set_title("original" if col == 0 else f"augmented {col}", fontsize=8)
+    fig.suptitle(f"augmentation preset {name!r}", fontsize=10)
+    fig.tight_layout()
+    out = Path(out)
+    with atomic_path(out, suffix=".png") as tmp:
+        fig.savefig(tmp, dpi=80)
+    plt.close(fig)
+    return out

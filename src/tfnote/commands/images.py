@@ -1,0 +1,151 @@
+"""Commands of class 4: self-made datasets, augmentation preview, recognizing your own image.
+
+tfnote dataset build IMAGE_DIR LABEL_FILE     the course's image folder + label file
+tfnote dataset build FOLDER                   one sub-folder per class
+tfnote augment-preview --augment mnist        a PNG grid of augmented samples
+tfnote predict RUN IMAGE...                   classify your own photos with a trained run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+MAX_LISTED = 50  # skipped entries printed one per line; the rest are counted
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add this group's sub-commands to the `tfnote` parser."""
+    p = sub.add_parser("dataset", help="build the cache of a self-made image dataset")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    b = actions.add_parser(
+        "build",
+        help="decode and check images once, cache the arrays",
+        description="Decode a self-made dataset in parallel and cache it. With a LABEL_FILE "
+        "('<file> <label>' per line) images are read from IMAGE_DIR; without one, "
+        "IMAGE_DIR holds one sub-folder per class.",
+    )
+    b.add_argument("image_dir", help="folder of images (or of class folders)")
+    b.add_argument("label_file", nargs="?", help="the course's label file (optional)")
+    b.add_argument("--cache", help="cache file (default: in $TFNOTE_CACHE_DIR or ~/.cache)")
+    b.add_argument("--skip-bad", action="store_true", help="leave bad entries out, list them")
+    b.add_argument("--mode", choices=["L", "RGB"], help="convert every image to this mode")
+    b.add_argument("--num-classes", type=int, help="labels must be below this")
+    b.add_argument("--workers", type=int, help="decoding processes (default: all cores)")
+    b.add_argument("--rebuild", action="store_true", help="ignore an up-to-date cache")
+    b.set_defaults(func=cmd_dataset_build)
+
+    p = sub.add_parser("augment-preview", help="save a PNG grid of augmented training images")
+    p.add_argument("--augment", default="mnist", help="augmentation preset (default: mnist)")
+    p.add_argument("--data", help="dataset to sample (default: the preset's own, e.g. mnist)")
+    p.add_argument("--data-dir", help="folder (or file) holding the dataset")
+    p.add_argument("--samples", type=int, default=6, help="rows: images to show (default 6)")
+    p.add_argument("--copies", type=int, default=5, help="augmented copies per image (default 5)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="augment-preview.png", help="PNG to write")
+    p.set_defaults(func=cmd_augment_preview)
+
+    p = sub.add_parser("predict", help="recognize your own images with a trained run")
+    p.add_argument("run", help="the run folder (e.g. runs/mnist)")
+    p.add_argument("images", nargs="+", metavar="IMAGE", help="image files")
+    p.add_argument(
+        "--mode",
+        choices=["auto", "invert", "threshold", "none"],
+        default="auto",
+        help="make the object light on dark by inverting or thresholding "
+        "(default auto: decided from the image's background)",
+    )
+    p.add_argument(
+        "--threshold",
+        type=int,
+        metavar="LEVEL",
+        help="threshold at this level, 0-255 (implies --mode threshold; default level: "
+        "from the background)",
+    )
+    p.add_argument("--top", type=int, default=3, help="how many classes to list (default 3)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--save-inputs", metavar="DIR", help="also save what the model saw as PNGs")
+    p.set_defaults(func=cmd_predict)
+
+
+def cmd_dataset_build(args) -> int:
+    from tfnote.data import imagelabel
+
+    options = dict(
+        cache=args.cache,
+        skip_bad=args.skip_bad,
+        mode=args.mode,
+        workers=args.workers,
+        rebuild=args.rebuild,
+    )
+    if args.label_file:
+        built = imagelabel.build(
+            args.image_dir, args.label_file, num_classes=args.num_classes, **options
+        )
+        classes = len(set(built.y.tolist()))
+    else:
+        built = imagelabel.build_folder(args.image_dir, **options)
+        classes = len(built.class_names)
+    if built.from_cache:
+        print(
+            f"up to date: {built.cache} ({built.describe()}, {classes} classes; "
+            f"checked in {built.seconds:.2f} s)"
+        )
+    else:
+        print(
+            f"built {built.cache}: {built.describe()}, {classes} classes "
+            f"in {built.seconds:.2f} s ({built.workers} processes)"
+        )
+    if built.skipped:
+        print(f"skipped {len(built.skipped)} bad entries:")
+        for line in built.skipped[:MAX_LISTED]:
+            print(f"  {line}")
+        if len(built.skipped) > MAX_LISTED:
+            print(f"  ... and {len(built.skipped) - MAX_LISTED} more")
+    return 0
+
+
+def cmd_augment_preview(args) -> int:
+    from tfnote import augment
+    from tfnote.errors import TfnoteError
+
+    if args.augment not in augment.PRESETS:  # before loading any data
+        augment.augmentation(args.augment)
+    if args.samples < 1 or args.copies < 1:
+        raise TfnoteError("--samples and --copies must be at least 1")
+    import numpy as np
+
+    from tfnote.data import load_dataset
+
+    dataset = args.data or {"cifar": "cifar10"}.get(args.augment, args.augment)
+    data = load_dataset(dataset, data_dir=args.data_dir)
+    rng = np.random.default_rng(args.seed)
+    picks = rng.choice(len(data.x_train), size=min(args.samples, len(data.x_train)), replace=False)
+    out = augment.preview(
+        data.x_train[np.sort(picks)], args.augment, args.out, args.copies, args.seed
+    )
+    print(f"wrote {out}")
+    return 0
+
+
+def cmd_predict(args) -> int:
+    from tfnote import predict
+
+    results = predict.predict(args.run, args.images, args.mode, args.threshold, args.top)
+    saved = []
+    if args.save_inputs:
+        saved = [predict.save_input(r.prepared, args.save_inputs) for r in results]
+    if args.json:
+        print(json.dumps([r.to_dict() for r in results], indent=2))
+        return 0
+    for r in results:
+        top = ", ".join(f"{name} {p:.1%}" for _, name, p in r.top)
+        how = r.prepared.mode + (f" at {r.prepared.level}" if r.prepared.level is not None else "")
+        print(
+            f"{Path(r.path).name}: {r.name} ({r.probability:.1%})   top {len(r.top)}: {top}"
+            f"   [{how}]"
+        )
+    for path in saved:
+        print(f"wrote {path}")
+    return 0

@@ -1,0 +1,113 @@
+"""Class 2: loss functions. MSE, the cost-sensitive "yogurt" loss, and cross entropy.
+
+The yogurt story: a shop predicts tomorrow's sales y from two features; the truth is
+y_ = x1 + x2 plus noise. If making one yogurt costs COST = 1 and selling one earns
+PROFIT = 99, predicting too few loses 99 per missing yogurt but too many loses only 1,
+so the loss weighs the two errors differently and the fitted weights lean above 1
+(below 1 when the numbers are swapped). With MSE they land near 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tfnote import _tf
+from tfnote.scratch import loop
+from tfnote.scratch.optimizers import SGD, check_lr
+
+
+def sales_data(seed: int = 23455) -> tuple[np.ndarray, np.ndarray]:
+    """The course's 32 points: x in [0, 1)^2, y_ = x1 + x2 + U(-0.05, 0.05), float32."""
+    rdm = np.random.RandomState(seed)
+    x = rdm.rand(32, 2)
+    y_ = [[x1 + x2 + (rdm.rand() / 10.0 - 0.05)] for (x1, x2) in x]
+    return x.astype("float32"), np.array(y_, dtype="float32")
+
+
+def cost_sensitive_loss(y_true, y_pred, cost: float = 1.0, profit: float = 99.0):
+    """sum(where(y > y_, COST * (y - y_), PROFIT * (y_ - y))): over-prediction costs COST
+    per unit, under-prediction loses PROFIT per unit."""
+    tf, _ = _tf.load()
+    return tf.reduce_sum(
+        tf.where(tf.greater(y_pred, y_true), cost * (y_pred - y_true), profit * (y_true - y_pred))
+    )
+
+
+def mse(y_true, y_pred):
+    """Mean squared error: mean((y_ - y)^2)."""
+    tf, _ = _tf.load()
+    return tf.reduce_mean(tf.square(y_true - y_pred))
+
+
+@dataclass
+class SalesFit:
+    loss_name: str
+    w: np.ndarray  # the fitted [w1, w2]; the truth is [1, 1]
+    loss: np.ndarray  # loss per epoch
+    seconds: float
+
+
+def fit_sales(
+    loss: str = "custom",
+    cost: float = 1.0,
+    profit: float = 99.0,
+    epochs: int | None = None,
+    lr: float = 0.002,
+) -> SalesFit:
+    """Fit y = x @ w1 (w1[2, 1], normal init with seed 1) on the sales data, full batch.
+
+    loss is "mse" (course: 15000 epochs) or "custom" (the cost-sensitive loss, 10000 epochs).
+    """
+    from tfnote.errors import TfnoteError
+
+    if loss not in ("mse", "custom"):
+        raise TfnoteError(f"unknown loss {loss!r}; choose mse or custom")
+    if epochs is None:
+        epochs = 15000 if loss == "mse" else 10000
+    check_lr(lr)
+    if cost <= 0 or profit <= 0:
+        raise TfnoteError(f"cost and profit must be positive, got {cost} and {profit}")
+    tf, _ = _tf.load()
+    x, y_ = sales_data()
+    w1 = tf.Variable(tf.random.stateless_normal([2, 1], seed=[1, 0]), name="w1")
+
+    def loss_fn(xb, yb):
+        y = tf.matmul(xb, w1)
+        return mse(yb, y) if loss == "mse" else cost_sensitive_loss(yb, y, cost, profit)
+
+    history = loop.train(loss_fn, [w1], SGD(lr), x, y_, epochs, batch_size=len(x))
+    return SalesFit(loss, w1.numpy().ravel(), history.loss, history.seconds)
+
+
+def cross_entropy(y_true, y_prob):
+    """H(y_, y) = -sum(y_ * ln y) over the classes, one value per sample."""
+    tf, _ = _tf.load()
+    return -tf.reduce_sum(y_true * tf.math.log(y_prob), axis=-1)
+
+
+def cross_entropy_examples() -> dict:
+    """The course's numbers: which prediction is closer to [1, 0], and softmax + CE vs fused.
+
+    Returns the two CE values for [0.6, 0.4] and [0.8, 0.2] (0.511 and 0.223: the smaller
+    is the better guess), and for five logit rows: CE of softmax(logits) computed by hand,
+    by Keras, and by the fused `tf.nn.softmax_cross_entropy_with_logits`.
+    """
+    tf, keras = _tf.load()
+    target = tf.constant([[1.0, 0.0], [1.0, 0.0]])
+    guesses = tf.constant([[0.6, 0.4], [0.8, 0.2]])
+    y_ = tf.constant(np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0], [0, 1, 0]]), tf.float32)
+    logits = tf.constant(
+        [[12, 3, 2], [3, 10, 1], [1, 2, 5], [4, 6.5, 1.2], [3, 6, 1]], dtype=tf.float32
+    )
+    y_prob = tf.nn.softmax(logits)
+    return {
+        "two_guesses": cross_entropy(target, guesses).numpy().tolist(),
+        "two_guesses_keras": keras.losses.categorical_crossentropy(target, guesses)
+        .numpy()
+        .tolist(),
+        "softmax_then_ce": cross_entropy(y_, y_prob).numpy().tolist(),
+        "softmax_then_keras_ce": keras.losses.categorical_crossentropy(y_, y_prob).numpy().tolist(),
+        "fused": tf.nn.softmax_cross_entropy_with_logits(y_, logits).numpy().tolist(),
+    }

@@ -1,0 +1,129 @@
+"""Class 2: over-fitting and L2 regularization on the course's dot.csv.
+
+A 2-11-1 network (ReLU hidden layer, linear output) learns to separate two classes of
+2-D points, trained by plain SGD on MSE. Without regularization the 0.5 contour of its
+output can bend around single points; adding 0.03 * sum(l2_loss(w)) over the weight
+matrices (l2_loss(w) = sum(w^2) / 2) keeps weights small and the boundary smoother.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tfnote import _tf
+from tfnote.errors import TfnoteError
+from tfnote.scratch import loop, plots
+from tfnote.scratch.optimizers import SGD, check_lr
+
+
+def read_points(
+    path: str | Path, features: tuple[str, str] = ("x1", "x2"), label: str = "y_c"
+) -> tuple[np.ndarray, np.ndarray]:
+    """(x[N, 2] float32, y[N, 1] float32 of 0/1) from a CSV with two feature columns and a label."""
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        raise TfnoteError(f"{path}: no such file")
+    try:
+        df = pd.read_csv(path)
+    except (ValueError, OSError, UnicodeDecodeError) as e:
+        raise TfnoteError(f"{path}: cannot read as CSV ({e})") from None
+    needed = [*features, label]
+    missing = [c for c in needed if c not in df.columns]
+    if missing:
+        have = ", ".join(map(str, df.columns))
+        raise TfnoteError(
+            f"{path}: missing column(s) {', '.join(missing)} (it has: {have}); "
+            f"name them with --features and --label"
+        )
+    values = df[needed].apply(pd.to_numeric, errors="coerce")
+    bad = values.isna().any(axis=1).to_numpy().nonzero()[0]
+    if len(bad):
+        row = int(bad[0])
+        raise TfnoteError(
+            f"{path}: non-numeric or empty cell in row {row + 2} "
+            f"({len(bad)} bad row(s) in columns {', '.join(needed)})"
+        )
+    y = values[label].to_numpy()
+    if not np.isin(y, (0, 1)).all():
+        raise TfnoteError(f"{path}: label column {label!r} must hold only 0 and 1")
+    if len(values) < 2:
+        raise TfnoteError(f"{path}: needs at least 2 rows of data")
+    x = values[list(features)].to_numpy("float32")
+    return x, y.astype("float32").reshape(-1, 1)
+
+
+@dataclass
+class NetFit:
+    l2: float
+    loss: np.ndarray  # training loss (MSE plus the L2 term) per epoch
+    weights: list[np.ndarray]  # w1, b1, w2, b2
+    seconds: float
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """The network's output for points x[N, 2] (NumPy, no TensorFlow needed)."""
+        w1, b1, w2, b2 = self.weights
+        return np.maximum(x @ w1 + b1, 0) @ w2 + b2
+
+
+def train_net(
+    x: np.ndarray,
+    y: np.ndarray,
+    l2: float = 0.0,
+    lr: float = 0.01,
+    epochs: int = 400,
+    batch_size: int = 32,
+    seed: int = 1,
+) -> NetFit:
+    """Train the course's 2-11-1 ReLU net (normal weights, biases 0.01) with SGD on MSE + L2."""
+    check_lr(lr)
+    loop.check_epochs(epochs)
+    if l2 < 0:
+        raise TfnoteError(f"the L2 factor must be 0 or more, got {l2}")
+    tf, _ = _tf.load()
+    w1 = tf.Variable(tf.random.stateless_normal([2, 11], seed=[seed, 1]), name="w1")
+    b1 = tf.Variable(tf.constant(0.01, shape=[11]), name="b1")
+    w2 = tf.Variable(tf.random.stateless_normal([11, 1], seed=[seed, 2]), name="w2")
+    b2 = tf.Variable(tf.constant(0.01, shape=[1]), name="b2")
+
+    def loss_fn(xb, yb):
+        h1 = tf.nn.relu(tf.matmul(xb, w1) + b1)
+        y_pred = tf.matmul(h1, w2) + b2
+        loss = tf.reduce_mean(tf.square(yb - y_pred))
+        if l2:
+            loss += l2 * (tf.nn.l2_loss(w1) + tf.nn.l2_loss(w2))
+        return loss
+
+    history = loop.train(loss_fn, [w1, b1, w2, b2], SGD(lr), x, y, epochs, batch_size)
+    return NetFit(l2, history.loss, [v.numpy() for v in (w1, b1, w2, b2)], history.seconds)
+
+
+def grid(step: float = 0.1, low: float = -3.0, high: float = 3.0):
+    """The course's grid: np.mgrid[-3:3:.1, -3:3:.1] -> (xx, yy, points[N, 2])."""
+    xx, yy = np.mgrid[low:high:step, low:high:step]
+    return xx, yy, np.c_[xx.ravel(), yy.ravel()].astype("float32")
+
+
+def plot_boundaries(x: np.ndarray, y: np.ndarray, fits: list[NetFit], path: str | Path) -> None:
+    """The points (red 1, blue 0) with each fit's 0.5 output contour, side by side."""
+    low = min(-3.0, float(np.floor(x.min())))
+    high = max(3.0, float(np.ceil(x.max())))
+    xx, yy, points = grid(0.1 if high - low <= 6 else (high - low) / 60, low, high)
+    plt = plots.pyplot()
+    fig, axes = plt.subplots(1, len(fits), figsize=(5.6 * len(fits), 5), squeeze=False)
+    colors = np.where(y.ravel() > 0.5, "red", "blue")
+    for ax, fit in zip(axes[0], fits):
+        probs = fit.predict(points).reshape(xx.shape)
+        ax.scatter(x[:, 0], x[:, 1], c=colors, s=12)
+        ax.contour(xx, yy, probs, levels=[0.5], colors="black")
+        name = f"with L2 ({fit.l2:g})" if fit.l2 else "without regularization"
+        ax.set_title(f"{name}: final loss {fit.loss[-1]:.3f}")
+        ax.set_xlabel("x1")
+        ax.set_ylabel("x2")
+        ax.set_aspect("equal")
+    fig.tight_layout()
+    plots.save(fig, path)

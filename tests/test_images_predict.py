@@ -1,0 +1,294 @@
+"""Recognizing your own image (class 4) and data augmentation.
+
+A short MNIST run is trained once per session; the real check is the course's phone photos
+of handwritten digits (../shared/data/digits/<label>.png).
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tfnote import predict
+from tfnote.errors import TfnoteError
+
+
+@pytest.fixture(scope="session")
+def mnist_run(shared_data, tmp_path_factory) -> Path:
+    """A 3-epoch MNIST MLP run folder (the course's class 3 model), trained once."""
+    from tfnote import train
+    from tfnote.spec import get_preset
+
+    out = tmp_path_factory.mktemp("mnist") / "run"
+    spec = get_preset("mnist").replace(data_dir=str(shared_data), epochs=3)
+    train.run(spec, out=out, quiet=True)
+    return out
+
+
+@pytest.fixture(scope="session")
+def cifar_run(shared_data, tmp_path_factory) -> Path:
+    """A tiny CIFAR-10 run: enough for an RGB 32x32 model with class names."""
+    from tfnote import train
+    from tfnote.spec import get_preset
+
+    out = tmp_path_factory.mktemp("cifar") / "run"
+    spec = get_preset("mnist").replace(
+        dataset="cifar10", data_dir=str(shared_data), epochs=1, train_limit=512, test_limit=256
+    )
+    train.run(spec, out=out, quiet=True)
+    return out
+
+
+def digit_photos(shared_data: Path) -> list[Path]:
+    return [shared_data / "digits" / f"{d}.png" for d in range(10)]
+
+
+# --- the real check: phone photos of handwritten digits ---------------------------------
+
+
+def test_digit_photos_recognized_with_automatic_preprocessing(mnist_run, shared_data):
+    results = predict.predict(mnist_run, digit_photos(shared_data))
+    correct = sum(r.label == d for d, r in enumerate(results))
+    assert correct >= 9, [r.label for r in results]
+    # Paper photos are grey, not white: auto must threshold them, not invert.
+    assert {r.prepared.mode for r in results} == {"threshold"}
+    first = results[0]
+    assert len(first.top) == 3 and first.top[0][2] == first.probability
+    assert first.top[0][2] >= first.top[1][2] >= first.top[2][2]
+    assert first.name == str(first.label)
+
+
+def test_plain_inversion_is_worse_on_paper_photos(mnist_run, shared_data):
+    """The reason for the automatic choice: inverting leaves the grey paper as 'ink'."""
+    inverted = predict.predict(mnist_run, digit_photos(shared_data), mode="invert")
+    automatic = predict.predict(mnist_run, digit_photos(shared_data))
+    count = lambda results: sum(r.label == d for d, r in enumerate(results))  # noqa: E731
+    assert count(inverted) < count(automatic)
+
+
+def test_cli_predict_json(mnist_run, shared_data, cli):
+    result = cli("predict", mnist_run, *digit_photos(shared_data), "--json")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert len(rows) == 10
+    assert sum(row["class"] == int(Path(row["image"]).stem) for row in rows) >= 9
+    for row in rows:
+        assert [t["name"] for t in row["top"]][0] == row["name"] and len(row["top"]) == 3
+        assert 0 < sum(t["probability"] for t in row["top"]) <= 1.000001
+        assert row["preprocessing"]["mode"] == "threshold"
+
+
+def test_predict_command_text_and_forced_mode(mnist_run, shared_data, tmp_path, capsys):
+    """The text output, in this process (tfnote.cli.main): TensorFlow is already loaded."""
+    from tfnote.cli import main
+
+    photo = shared_data / "digits" / "3.png"
+    args = ["predict", str(mnist_run), str(photo), "--mode", "threshold", "--threshold", "200"]
+    assert main([*args, "--save-inputs", str(tmp_path)]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith("3.png: ") and "top 3: " in first and "[threshold at 200]" in first
+    seen = np.asarray(Image.open(tmp_path / "3.input.png"))
+    assert seen.shape == (28, 28) and set(np.unique(seen)) <= {0, 255}
+
+
+# --- preprocessing decisions (no model needed) ------------------------------------------
+
+
+def save(tmp_path: Path, name: str, pixels: np.ndarray) -> Path:
+    path = tmp_path / name
+    Image.fromarray(pixels.astype(np.uint8)).save(path)
+    return path
+
+
+def stroke(background: float, ink: float, noise: float = 0.0) -> np.ndarray:
+    """A 140x140 image: a thick bar of `ink` on `background`, with optional paper noise."""
+    image = np.full((140, 140), background, np.float64)
+    image[30:110, 60:80] = ink
+    image += np.random.default_rng(0).normal(0, noise, image.shape)
+    return image.clip(0, 255)
+
+
+def test_auto_chooses_by_background(tmp_path):
+    shape = (28, 28, 1)
+    clean_white = predict.preprocess(save(tmp_path, "a.png", stroke(255, 0)), shape)
+    assert clean_white.mode == "invert" and clean_white.pixels[0, 0, 0] == 0
+    assert clean_white.pixels[14, 14, 0] == 255
+    paper = predict.preprocess(save(tmp_path, "b.png", stroke(230, 90, noise=8)), shape)
+    assert paper.mode == "threshold" and paper.level < 230
+    assert set(np.unique(paper.pixels)) == {0, 255} and paper.pixels[14, 14, 0] == 255
+    assert paper.pixels[:, :3].max() == 0  # the background became black
+    already_mnist = predict.preprocess(save(tmp_path, "c.png", stroke(0, 255)), shape)
+    assert already_mnist.mode == "none" and already_mnist.pixels[14, 14, 0] == 255
+    chalk = predict.preprocess(save(tmp_path, "d.png", stroke(40, 220, noise=8)), shape)
+    assert chalk.mode == "threshold" and chalk.pixels[14, 14, 0] == 255
+    assert chalk.pixels[:, :3].max() == 0
+
+
+def test_forced_modes_and_transparency(tmp_path):
+    shape = (28, 28, 1)
+    path = save(tmp_path, "a.png", stroke(230, 90, noise=8))
+    plain = predict.preprocess(path, shape, mode="none")
+    inverted = predict.preprocess(path, shape, mode="invert")
+    assert np.array_equal(inverted.pixels, 255 - plain.pixels)
+    fixed = predict.preprocess(path, shape, mode="threshold", level=100)
+    assert fixed.level == 100
+    assert np.array_equal(fixed.pixels, np.where(plain.pixels < 100, 255.0, 0.0))
+    # A transparent PNG with black ink: the transparent part is paper (white), not black.
+    rgba = np.zeros((140, 140, 4), np.uint8)
+    rgba[30:110, 60:80, 3] = 255
+    transparent = predict.preprocess(save(tmp_path, "t.png", rgba), shape)
+    assert transparent.mode == "invert" and transparent.pixels[14, 14, 0] == 255
+    assert predict.preprocess(path, shape, level=120).mode == "threshold"  # a level implies it
+    with pytest.raises(TfnoteError, match="unknown preprocessing mode"):
+        predict.preprocess(path, shape, mode="sharpen")
+    with pytest.raises(TfnoteError, match="within 0..255"):
+        predict.preprocess(path, shape, level=300)
+
+
+def test_rgb_cifar10_run_predicts_class_names(cifar_run, tmp_path):
+    from tfnote.data.images import CIFAR10_NAMES
+
+    photo = np.zeros((60, 80, 3), np.uint8)
+    photo[..., 2] = 200  # a blue picture, any size
+    path = save(tmp_path, "sea.png", photo)
+    [result] = predict.predict(cifar_run, [path])
+    assert result.prepared.pixels.shape == (32, 32, 3) and result.prepared.mode == "none"
+    assert result.name in CIFAR10_NAMES and result.name == CIFAR10_NAMES[result.label]
+    assert [name for _, name, _ in result.top][0] == result.name
+    with pytest.raises(TfnoteError, match="grayscale models only"):
+        predict.preprocess(path, (32, 32, 3), mode="threshold")
+
+
+# --- bad input: one clear error, exit code 2 --------------------------------------------
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A tiny PNG file that claims a huge size: a decompression bomb's first bytes."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data)
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
+
+
+def bad_file(tmp_path: Path, kind: str, shared_data: Path) -> Path:
+    path = tmp_path / f"{kind}.png"
+    if kind == "text":
+        path.write_text("this is not a picture")
+    elif kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "truncated":
+        data = (shared_data / "digits" / "0.png").read_bytes()
+        path.write_bytes(data[: len(data) // 2])
+    elif kind == "bomb":
+        path.write_bytes(png_header_only(20_000, 20_000))  # 400 megapixels in 57 bytes
+    elif kind == "big":
+        path.write_bytes(png_header_only(10_000, 10_000))  # 100 megapixels
+    return path
+
+
+@pytest.mark.parametrize(
+    "kind, message",
+    [
+        ("text", "not an image file"),
+        ("empty", "the file is empty"),
+        ("truncated", "the image is truncated"),
+        ("bomb", "image too large to open safely"),
+        ("big", "image too large to open safely"),
+        ("missing", "no such image file"),
+    ],
+)
+def test_cli_predict_bad_image(mnist_run, shared_data, tmp_path, cli, kind, message):
+    path = bad_file(tmp_path, kind, shared_data)
+    result = cli("predict", mnist_run, path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"tfnote: error: {path}: {message}")
+    assert result.stderr.count("\n") == 1 and result.stdout == ""
+
+
+def test_cli_predict_run_without_model(tmp_path, shared_data, cli):
+    empty_run = tmp_path / "run"
+    empty_run.mkdir()
+    result = cli("predict", empty_run, shared_data / "digits" / "0.png")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert (
+        result.stderr == f"tfnote: error: {empty_run} is not a trained run folder "
+        "(no model.json); train it first\n"
+    )
+    missing = cli("predict", tmp_path / "nope", shared_data / "digits" / "0.png")
+    assert missing.returncode == 2 and "no such run folder" in missing.stderr
+
+
+# --- augmentation ----------------------------------------------------------------------------
+
+
+def test_augmentation_presets_follow_the_course():
+    from tfnote.augment import augmentation
+
+    mnist = augmentation("mnist")
+    kinds = [type(layer).__name__ for layer in mnist.layers]
+    assert kinds == ["RandomRotation", "RandomTranslation", "RandomZoom"]
+    rotation, shift, zoom = mnist.layers
+    assert rotation.factor == (-45 / 360, 45 / 360)  # 45 degrees, as a fraction of a turn
+    for layer, amount in ((shift, 0.15), (zoom, 0.5)):  # height and width independently
+        assert (layer.height_lower, layer.height_upper) == (-amount, amount)
+        assert (layer.width_lower, layer.width_upper) == (-amount, amount)
+        assert layer.fill_mode == "nearest"  # ImageDataGenerator's default
+    fashion = augmentation("fashion")
+    assert [type(layer).__name__ for layer in fashion.layers][-1] == "RandomFlip"
+    assert fashion.layers[-1].mode == "horizontal"
+    with pytest.raises(TfnoteError, match="unknown augmentation 'mnsit'"):
+        augmentation("mnsit")
+
+
+def test_augmentation_changes_training_batches_only(shared_data):
+    from tfnote.augment import augmentation
+
+    x = np.load(shared_data / "mnist.npz")["x_train"][:16, ..., None].astype("float32") / 255
+    layer = augmentation("mnist", seed=3)
+    augmented = np.asarray(layer(x, training=True))
+    assert augmented.shape == x.shape and not np.allclose(augmented, x)
+    assert 0 <= augmented.min() and augmented.max() <= 1.0001
+    assert np.array_equal(np.asarray(layer(x, training=False)), x)
+
+
+def test_training_with_augmentation(shared_data, tmp_path):
+    from tfnote import train
+    from tfnote.spec import get_preset
+
+    spec = get_preset("mnist").replace(
+        data_dir=str(shared_data), epochs=1, train_limit=1024, test_limit=256, augment="mnist"
+    )
+    result = train.run(spec, out=tmp_path / "run", quiet=True)
+    assert result.metrics["accuracy"] > 0.4  # learns through rotated, shifted, zoomed digits
+
+
+def test_augment_preview_command(shared_data, tmp_path, capsys, cli):
+    from tfnote.cli import main
+
+    out = tmp_path / "preview.png"
+    args = ["augment-preview", "--augment", "fashion", "--data", "mnist"]
+    args += ["--data-dir", str(shared_data), "--samples", "3", "--copies", "4", "--out", str(out)]
+    assert main(args) == 0
+    assert capsys.readouterr().out.strip() == f"wrote {out}"
+    image = Image.open(out)
+    assert image.format == "PNG" and image.width > image.height > 100
+    bad = cli("augment-preview", "--augment", "nope", "--out", tmp_path / "x.png")
+    assert bad.returncode == 2 and "unknown augmentation 'nope'" in bad.stderr
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_dataset_decoding_is_not_forked_from_a_tensorflow_process():
+    from tfnote import _tf
+    from tfnote.data import imagelabel
+
+    _tf.load()
+    assert imagelabel.worker_count(10_000, workers=2) == 1

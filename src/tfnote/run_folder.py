@@ -77,8 +77,8 @@ def save_state(run_dir: Path, model, state: dict) -> None:
     run_dir = Path(run_dir)
     name = f"checkpoints/epoch-{state['epoch']:04d}.weights.h5"
     atomic.save_weights(model, run_dir / name)
-    previous = (read_state(run_dir) or {}).get("checkpoint")
-    atomic.write_json(run_dir / "state.json", dict(state, checkpoint=name))
+    previous, state["checkpoint"] = state.get("checkpoint"), name
+    atomic.write_json(run_dir / "state.json", state)
     if previous and previous != name:
         (run_dir / previous).unlink(missing_ok=True)
 

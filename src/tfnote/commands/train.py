@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from tfnote.errors import TfnoteError
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("presets", help="list the named training presets")
@@ -154,16 +156,10 @@ def cmd_curves(args) -> int:
 
     run = Path(args.run)
     if not (run / "history.json").is_file():
-        raise_no_history(run)
+        raise TfnoteError(f"{run} has no history.json (is it a run folder that finished an epoch?)")
     history = run_folder.read_json(run / "history.json")
     spec = run_folder.read_spec(run)
     out = Path(args.out) if args.out else run / "curves.png"
     artifacts.plot_curves(history, out, spec.title or spec.name)
     print(f"wrote {out}")
     return 0
-
-
-def raise_no_history(run: Path):
-    from tfnote.errors import TfnoteError
-
-    raise TfnoteError(f"{run} has no history.json (is it a run folder that finished an epoch?)")

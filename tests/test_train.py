@@ -200,12 +200,15 @@ def test_kill_minus_9_then_resume_finishes_the_run(shared_data, tmp_path, cli):
 
 def test_ctrl_c_exits_130_and_the_same_command_resumes(shared_data, tmp_path):
     out = tmp_path / "interrupted"
-    process = _start_training(out, shared_data)
+    # All 60,000 images: epochs of about a second leave time to interrupt a live run.
+    full = ("--limit-train", "60000")
+    process = _start_training(out, shared_data, *full)
     _wait_for_epoch(out, 1, process)
+    assert process.poll() is None, "the run ended before it could be interrupted"
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130 and "interrupted" in stderr and "Traceback" not in stderr
-    again = _start_training(out, shared_data)
+    again = _start_training(out, shared_data, *full)
     stdout, stderr = again.communicate(timeout=300)
     assert again.returncode == 0, stderr
     assert len(json.loads((out / "history.json").read_text())) == 6

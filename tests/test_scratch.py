@@ -152,9 +152,9 @@ def test_library_rejects_bad_settings():
 
 
 BAD_CSVS = {
-    "missing": ("a,b,c\n1,2,0\n3,4,1\n", "missing column"),
+    "missing": ("a,b,c\n1,2,0\n3,4,1\n", "no column"),
     "text": ("x1,x2,y_c\n1,2,0\n3,oops,1\n", "non-numeric"),
-    "empty-cell": ("x1,x2,y_c\n1,2,0\n3,,1\n", "non-numeric or empty"),
+    "empty-cell": ("x1,x2,y_c\n1,2,0\n3,,1\n", "missing or non-numeric"),
     "labels": ("x1,x2,y_c\n1,2,0\n3,4,7\n", "only 0 and 1"),
 }
 

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tfnote.csvfile import line_numbers, read_columns
 from tfnote.data import Data
 from tfnote.errors import TfnoteError
 
@@ -61,46 +62,20 @@ def read_price_table(path: Path, columns: list[str], date_column: str = "date"):
     """Read `columns` of a CSV as float64, oldest day first; return (dates, {column: values}).
 
     Stops with one line naming the file, the column and the first bad lines when a column
-    is missing or holds empty or non-numeric cells.
+    is missing or holds empty or non-numeric cells, or a date cannot be read.
     """
     import pandas as pd
 
-    if not path.is_file():
-        raise TfnoteError(f"price file {path} does not exist")
-    try:
-        table = pd.read_csv(path)
-    except (OSError, ValueError, UnicodeDecodeError) as e:
-        raise TfnoteError(f"{path}: cannot read as CSV ({str(e).splitlines()[0]})") from None
-    for name in [date_column, *columns]:
-        if name not in table.columns:
-            have = ", ".join(str(c) for c in table.columns if not str(c).startswith("Unnamed"))
-            raise TfnoteError(f"{path}: no column {name!r} (columns: {have})")
+    table = read_columns(path, [date_column, *columns], numeric=columns)
     dates = pd.to_datetime(table[date_column], errors="coerce")
     if dates.isna().any():
-        bad_lines = (np.flatnonzero(dates.isna().to_numpy()) + 2).tolist()  # header is line 1
         raise TfnoteError(
-            f"{path}: {len(bad_lines)} unreadable date(s) in column {date_column!r} "
-            f"(line {_first_few(bad_lines)})"
+            f"{path}: {dates.isna().sum()} unreadable date(s) in column {date_column!r} "
+            f"(line {line_numbers(dates.isna().to_numpy())})"
         )
-    values = {}
-    for name in columns:
-        numbers = pd.to_numeric(table[name], errors="coerce")
-        bad = numbers.isna().to_numpy() | ~np.isfinite(numbers.to_numpy(dtype=float, na_value=0))
-        if bad.any():
-            bad_lines = (np.flatnonzero(bad) + 2).tolist()
-            raise TfnoteError(
-                f"{path}: column {name!r} has {len(bad_lines)} missing or non-numeric value(s) "
-                f"(line {_first_few(bad_lines)}); fill or drop those rows"
-            )
-        values[name] = numbers.to_numpy(dtype="float64")
     order = np.argsort(dates.to_numpy(), kind="stable")  # oldest first, whatever the file's order
     day_strings = [d.strftime("%Y-%m-%d") for d in dates.iloc[order]]
-    return day_strings, {name: v[order] for name, v in values.items()}
-
-
-def _first_few(lines: list[int], shown: int = 5) -> str:
-    text = ", ".join(str(n) for n in lines[:shown])
-    return text + (f" and {len(lines) - shown} more" if len(lines) > shown else "")
+    return day_strings, {name: table[name].to_numpy()[order] for name in columns}
 
 
 def make_windows(series: np.ndarray, window: int, start: int, stop: int):

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from tfnote import _tf
+from tfnote.csvfile import read_columns
 from tfnote.errors import TfnoteError
 from tfnote.scratch import loop, plots
 from tfnote.scratch.optimizers import SGD, check_lr
@@ -23,31 +24,9 @@ def read_points(
     path: str | Path, features: tuple[str, str] = ("x1", "x2"), label: str = "y_c"
 ) -> tuple[np.ndarray, np.ndarray]:
     """(x[N, 2] float32, y[N, 1] float32 of 0/1) from a CSV with two feature columns and a label."""
-    import pandas as pd
-
-    path = Path(path)
-    if not path.is_file():
-        raise TfnoteError(f"{path}: no such file")
-    try:
-        df = pd.read_csv(path)
-    except (ValueError, OSError, UnicodeDecodeError) as e:
-        raise TfnoteError(f"{path}: cannot read as CSV ({e})") from None
     needed = [*features, label]
-    missing = [c for c in needed if c not in df.columns]
-    if missing:
-        have = ", ".join(map(str, df.columns))
-        raise TfnoteError(
-            f"{path}: missing column(s) {', '.join(missing)} (it has: {have}); "
-            f"name them with --features and --label"
-        )
-    values = df[needed].apply(pd.to_numeric, errors="coerce")
-    bad = values.isna().any(axis=1).to_numpy().nonzero()[0]
-    if len(bad):
-        row = int(bad[0])
-        raise TfnoteError(
-            f"{path}: non-numeric or empty cell in row {row + 2} "
-            f"({len(bad)} bad row(s) in columns {', '.join(needed)})"
-        )
+    hint = "; name them with --features and --label"
+    values = read_columns(path, needed, numeric=needed, hint=hint)
     y = values[label].to_numpy()
     if not np.isin(y, (0, 1)).all():
         raise TfnoteError(f"{path}: label column {label!r} must hold only 0 and 1")

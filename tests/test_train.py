@@ -214,6 +214,22 @@ def test_ctrl_c_exits_130_and_the_same_command_resumes(shared_data, tmp_path):
     assert len(json.loads((out / "history.json").read_text())) == 6
 
 
+def test_ctrl_c_during_fit_waits_for_a_safe_point():
+    """Ctrl-C only sets a flag (a handler run inside a finalizer can't lose it); the callback
+    raises at the next batch or epoch end, a second Ctrl-C is Python's own, and the old
+    handler comes back afterwards."""
+    before = signal.getsignal(signal.SIGINT)
+    with train.interrupt_callback() as callback:
+        callback.on_train_batch_end(0)  # nothing pressed: carries on
+        signal.raise_signal(signal.SIGINT)  # no exception here...
+        assert callback.pressed
+        with pytest.raises(KeyboardInterrupt):
+            callback.on_train_batch_end(1)  # ...but here
+        with pytest.raises(KeyboardInterrupt):
+            signal.raise_signal(signal.SIGINT)  # the second press interrupts at once
+    assert signal.getsignal(signal.SIGINT) is before
+
+
 def test_bad_cli_input_is_one_line_and_exit_2(cli, tmp_path):
     for args, expected in [
         (["train", "no-such-preset"], "unknown preset"),

@@ -11,7 +11,9 @@ is called again with the same spec and folder, optimizer state included.
 from __future__ import annotations
 
 import math
+import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -195,6 +197,45 @@ def checkpoint_callback(run_dir: Path, monitor: str, state: dict, epochs: int):
     return RunCheckpoint()
 
 
+def interrupt_callback():
+    """A callback that turns Ctrl-C during fit into KeyboardInterrupt at a safe point.
+
+    Python runs a signal's handler wherever the main thread happens to be. When that is a
+    finalizer or a C callback (TF freeing an iterator, h5py writing a checkpoint), the
+    KeyboardInterrupt is printed as "ignored" and training goes on: a fresh-clone CI run
+    once saw Ctrl-C end in a finished run with exit code 0. So while fit runs, Ctrl-C only
+    sets a flag, and the callback raises after the current block of steps, or after the
+    epoch's checkpoint has been written. A second Ctrl-C gets Python's usual handling.
+    Use it as a context manager around fit; it restores the previous handler on exit.
+    """
+    _, keras = _tf.load()
+
+    class StopOnCtrlC(keras.callbacks.Callback):
+        pressed = False
+
+        def __enter__(self):
+            self.previous = None
+            if threading.current_thread() is threading.main_thread():  # signals: main only
+                self.previous = signal.signal(signal.SIGINT, self._press)
+            return self
+
+        def __exit__(self, *exc):
+            if self.previous is not None:
+                signal.signal(signal.SIGINT, self.previous)
+
+        def _press(self, signum, frame):
+            self.pressed = True
+            signal.signal(signal.SIGINT, self.previous)  # pressed again: stop at once
+
+        def _stop_if_pressed(self, *args, **kwargs):
+            if self.pressed:
+                raise KeyboardInterrupt
+
+        on_train_batch_end = on_test_batch_end = on_epoch_end = _stop_if_pressed
+
+    return StopOnCtrlC()
+
+
 def schedule_callbacks(spec: Spec) -> list:
     _, keras = _tf.load()
     schedule = spec.lr_schedule or {}
@@ -273,18 +314,21 @@ def run(
         if not quiet and done:
             print(f"resuming {run_dir} after epoch {done} of {spec.epochs}")
         val_ds = make_pipeline(x_val, y_val, spec, training=False) if x_val is not None else None
-        model.fit(
-            make_pipeline(x_train, y_train, spec, training=True, augment=augment),
-            epochs=spec.epochs,
-            initial_epoch=done,
-            validation_data=val_ds,
-            validation_freq=spec.validation_freq,
-            callbacks=[checkpoint_callback(run_dir, monitor, state, spec.epochs)]
-            + schedule_callbacks(spec),
-            shuffle=False,  # the pipeline shuffles, with the spec's seed
-            # a live progress bar in a terminal, one line per epoch in a log file
-            verbose=0 if quiet else (1 if sys.stdout.isatty() else 2),
-        )
+        # The Ctrl-C callback comes last, so an epoch's checkpoint is saved before it stops.
+        with interrupt_callback() as stop_on_ctrl_c:
+            model.fit(
+                make_pipeline(x_train, y_train, spec, training=True, augment=augment),
+                epochs=spec.epochs,
+                initial_epoch=done,
+                validation_data=val_ds,
+                validation_freq=spec.validation_freq,
+                callbacks=[checkpoint_callback(run_dir, monitor, state, spec.epochs)]
+                + schedule_callbacks(spec)
+                + [stop_on_ctrl_c],
+                shuffle=False,  # the pipeline shuffles, with the spec's seed
+                # a live progress bar in a terminal, one line per epoch in a log file
+                verbose=0 if quiet else (1 if sys.stdout.isatty() else 2),
+            )
     elif not quiet:
         print(f"{run_dir} already finished {done} epochs (--fresh retrains, --epochs N extends)")
     state["train_seconds"] = state.get("train_seconds", 0.0) + time.perf_counter() - started

@@ -265,10 +265,15 @@ def test_training_with_augmentation(shared_data, tmp_path):
     from tfnote.spec import get_preset
 
     spec = get_preset("mnist").replace(
-        data_dir=str(shared_data), epochs=1, train_limit=1024, test_limit=256, augment="mnist"
+        data_dir=str(shared_data), epochs=1, train_limit=2048, test_limit=256, augment="mnist"
     )
     result = train.run(spec, out=tmp_path / "run", quiet=True)
     assert result.metrics["accuracy"] > 0.4  # learns through rotated, shifted, zoomed digits
+
+    # The same seed draws the same augmentations: a run repeats exactly.
+    small = spec.replace(train_limit=256, test_limit=64)
+    first = train.run(small, out=tmp_path / "first", quiet=True).history
+    assert train.run(small, out=tmp_path / "second", quiet=True).history == first
 
 
 def test_augment_preview_command(shared_data, tmp_path, capsys, cli):

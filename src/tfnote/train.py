@@ -81,13 +81,14 @@ def make_pipeline(x, y, spec: Spec, training: bool, augment=None):
 
     def prepare(xb, yb):
         xb = tf.cast(xb, tf.float32)
-        if scale != 1.0:
-            xb = xb * scale
-        if augment is not None:
-            xb = augment(xb, training=True)
-        return xb, yb
+        return (xb * scale if scale != 1.0 else xb), yb
 
-    return ds.map(prepare, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    ds = ds.map(prepare, num_parallel_calls=tf.data.AUTOTUNE)
+    if augment is not None:
+        # The random layers share one seed state. Run on several batches at once, which batch
+        # gets which draw would change from run to run; one at a time, a seed repeats its run.
+        ds = ds.map(lambda xb, yb: (augment(xb, training=True), yb))
+    return ds.prefetch(tf.data.AUTOTUNE)
 
 
 # --- step 3 and 4: model and compile ------------------------------------------------------
@@ -274,14 +275,14 @@ def run(
 
     data = load_data(spec)  # step 2
     x_train, y_train, x_val, y_val = split_validation(spec, data)
+    steps_per_epoch = math.ceil(len(x_train) / spec.batch_size)
+
+    keras.utils.set_random_seed(spec.seed)  # same seed: same weights, batches, augmentation
     augment = None
     if spec.augment:
         from tfnote.augment import augmentation
 
         augment = augmentation(spec.augment)
-    steps_per_epoch = math.ceil(len(x_train) / spec.batch_size)
-
-    keras.utils.set_random_seed(spec.seed)  # same seed, same initial weights and batches
     with pick_strategy(strategy).scope():  # steps 3 and 4
         model = make_model(spec, data.input_shape, data.num_classes)
         compile_model(model, spec, steps_per_epoch)

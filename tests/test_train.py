@@ -168,7 +168,10 @@ def _wait_for_epoch(out, epoch, process, timeout=180):
 
 def test_kill_minus_9_then_resume_finishes_the_run(shared_data, tmp_path, cli):
     out = tmp_path / "killed"
-    process = _start_training(out, shared_data)
+    # All 60,000 images: epochs of about 1.5 s, so the kill lands mid-run. With 12,000 the
+    # epochs are so short that resume state (saved at most once a second) could first show
+    # epoch >= 2 at the very end, and 3 kills in 10 came too late.
+    process = _start_training(out, shared_data, "--limit-train", "60000")
     _wait_for_epoch(out, 2, process)
     process.send_signal(signal.SIGKILL)
     process.wait()
@@ -183,18 +186,18 @@ def test_kill_minus_9_then_resume_finishes_the_run(shared_data, tmp_path, cli):
     resumed = json.loads((out / "metrics.json").read_text())
 
     straight = train.run(
-        quick(shared_data, train_limit=12000, epochs=6), tmp_path / "straight", quiet=True
+        quick(shared_data, train_limit=60000, epochs=6), tmp_path / "straight", quiet=True
     )
     assert resumed["epochs"] == 6
     assert abs(resumed["accuracy"] - straight.metrics["accuracy"]) < 0.015
     # The optimizer state came back: Adam's step counter counts the steps of all six epochs.
     spec = run_folder.read_spec(out)
     model = train.make_model(spec, (28, 28, 1), 10)
-    train.compile_model(model, spec, steps_per_epoch=375)
+    train.compile_model(model, spec, steps_per_epoch=1875)
     run_folder.load_checkpoint(
         model, out / json.loads((out / "state.json").read_text())["checkpoint"]
     )
-    assert int(model.optimizer.iterations.numpy()) == 6 * 375  # 12,000 images / batch 32
+    assert int(model.optimizer.iterations.numpy()) == 6 * 1875  # 60,000 images / batch 32
     assert not list((out / "checkpoints").glob(".*"))  # no temporary files left behind
 
 

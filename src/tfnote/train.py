@@ -217,7 +217,9 @@ def interrupt_callback():
         def __enter__(self):
             self.previous = None
             if threading.current_thread() is threading.main_thread():  # signals: main only
-                self.previous = signal.signal(signal.SIGINT, self._press)
+                # (None means a handler set outside Python: put Python's usual one back)
+                self.previous = signal.getsignal(signal.SIGINT) or signal.default_int_handler
+                signal.signal(signal.SIGINT, self._press)
             return self
 
         def __exit__(self, *exc):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tfnote import atomic
+from tfnote import atomic, plots
 
 
 def weights_text(model) -> str:
@@ -65,11 +65,9 @@ def plot_curves(history: list[dict], path: Path, title: str = "") -> None:
 
     Runs without an accuracy metric (regression) get the loss panel only.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only; never needs a display
-    import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
+
+    plt = plots.pyplot()
 
     acc = _accuracy_key(history)
     panels = [(acc, "Accuracy")] if acc else []
@@ -89,6 +87,4 @@ def plot_curves(history: list[dict], path: Path, title: str = "") -> None:
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    with atomic.atomic_path(path, suffix=".png") as tmp:
-        fig.savefig(tmp, dpi=100)
-    plt.close(fig)
+    plots.save(fig, path)

@@ -103,7 +103,7 @@ def _write_csv(path: Path, rows: list[dict]) -> None:
 
 
 def cmd_descent(args) -> int:
-    from tfnote.scratch import plots
+    from tfnote import plots
     from tfnote.scratch.backprop import descend
 
     decay = getattr(args, "decay", 1.0)
@@ -129,8 +129,7 @@ def cmd_descent(args) -> int:
 
 
 def cmd_iris(args) -> int:
-    from tfnote import atomic
-    from tfnote.scratch import plots
+    from tfnote import atomic, plots
     from tfnote.scratch.iris import train_iris
 
     r = train_iris(args.optimizer, args.lr, args.epochs, args.batch_size, args.safe)
@@ -168,8 +167,7 @@ def cmd_iris(args) -> int:
 
 
 def cmd_optimizers(args) -> int:
-    from tfnote import atomic
-    from tfnote.scratch import plots
+    from tfnote import atomic, plots
     from tfnote.scratch.iris import COURSE_SETTINGS, compare_optimizers
     from tfnote.scratch.loop import check_epochs
     from tfnote.scratch.optimizers import check_lr, parse_names

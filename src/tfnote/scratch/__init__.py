@@ -10,7 +10,6 @@ every step the course derives on the blackboard is a line of code you can read.
     losses.py          MSE, the cost-sensitive "yogurt" loss, cross entropy
     activations.py     sigmoid, tanh, ReLU, Leaky ReLU and their derivatives
     regularization.py  the 2-11-1 net on dot.csv, without and with L2
-    plots.py           matplotlib helpers (Agg backend, atomic PNG writes)
 
 Quick start (the same as `tfnote iris-scratch` and `tfnote optimizers`):
 

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tfnote import _tf
-from tfnote.scratch import plots
+from tfnote import _tf, plots
 
 LEAKY_ALPHA = 0.1  # the slope of Leaky ReLU for x < 0 (the course's figure uses a small one)
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from tfnote import _tf
+from tfnote import _tf, plots
 from tfnote.csvfile import read_columns
 from tfnote.errors import TfnoteError
-from tfnote.scratch import loop, plots
+from tfnote.scratch import loop
 from tfnote.scratch.optimizers import SGD, check_lr
 
 

@@ -1,4 +1,4 @@
-"""Small matplotlib helpers shared by the scratch figures: Agg backend, atomic PNG writes."""
+"""The one plotting helper: matplotlib on the Agg backend (no display) and atomic PNG writes."""
 
 from __future__ import annotations
 

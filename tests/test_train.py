@@ -109,7 +109,7 @@ def test_subclassed_models_train_and_reload(preset, shared_data, tmp_path):
     if preset == "p11":
         spec = spec.replace(epochs=60)
     result = train.run(spec, tmp_path / preset, quiet=True)
-    model, info = train.load_run_model(tmp_path / preset, "last")
+    model, info = run_folder.load_model(tmp_path / preset, "last")
     assert info["model"].endswith("-subclass")
     x = np.zeros((2, *info["input_shape"]), "float32")
     assert np.allclose(model(x), result.model(x), atol=1e-6)

@@ -108,7 +108,7 @@ def evaluate_run(
         raise TfnoteError(f"{run_dir} was trained on {spec.dataset!r}, not on prices")
     if data_dir is not None:
         spec = spec.replace(data_dir=data_dir)
-    model, _ = train.load_run_model(run_dir, checkpoint)
+    model, _ = run_folder.load_model(run_dir, checkpoint)
     data = train.load_data(spec)
     return evaluate(model, data, name=spec.name, scale=spec.scale)
 

@@ -185,18 +185,6 @@ def preprocess(
 # --- predicting --------------------------------------------------------------------------------
 
 
-def read_model_info(run_dir: str | os.PathLike) -> dict:
-    """A run's model.json, read without TensorFlow, so bad input fails fast."""
-    from tfnote import run_folder
-
-    run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise TfnoteError(f"{run_dir}: no such run folder")
-    if not (run_dir / "model.json").is_file():
-        raise TfnoteError(f"{run_dir} is not a trained run folder (no model.json); train it first")
-    return run_folder.read_json(run_dir / "model.json")
-
-
 def predict(
     run_dir: str | os.PathLike,
     paths: list[str | os.PathLike],
@@ -205,13 +193,13 @@ def predict(
     top: int = 3,
 ) -> list[Prediction]:
     """Classify each image with the run's best weights; top-`top` classes for each."""
+    from tfnote import run_folder
+
     if top < 1:
         raise TfnoteError(f"top must be at least 1 (got {top})")
-    info = read_model_info(run_dir)
+    info = run_folder.read_info(run_dir)
     prepared = [preprocess(p, info["input_shape"], mode, level) for p in paths]
-    from tfnote import train
-
-    model, info = train.load_run_model(run_dir)
+    model, info = run_folder.load_model(run_dir)
     x = np.stack([p.pixels for p in prepared]) * info.get("scale", 1.0)
     scores = np.asarray(model(x.astype(np.float32), training=False), np.float64)
     probabilities = as_probabilities(scores)

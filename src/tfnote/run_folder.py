@@ -38,6 +38,16 @@ def read_spec(run_dir: Path) -> Spec:
     return Spec.from_dict(read_json(path))
 
 
+def read_info(run_dir: str | Path) -> dict:
+    """A run's model.json (input shape, classes, scale, dataset...), read without TensorFlow."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise TfnoteError(f"{run_dir}: no such run folder")
+    if not (run_dir / "model.json").is_file():
+        raise TfnoteError(f"{run_dir} is not a trained run folder (no model.json); train it first")
+    return read_json(run_dir / "model.json")
+
+
 def read_state(run_dir: Path) -> dict | None:
     path = Path(run_dir) / "state.json"
     return read_json(path) if path.is_file() else None
@@ -91,3 +101,33 @@ def load_checkpoint(model, path: Path) -> None:
         model.load_weights(path)
     except Exception as e:  # h5py and Keras raise many types for a damaged or foreign file
         raise TfnoteError(f"{path}: cannot load checkpoint ({str(e).splitlines()[0]})") from None
+
+
+def load_model(run_dir: str | Path, checkpoint: str = "best"):
+    """Rebuild a finished run's model and load its weights ("best" or "last").
+
+    Returns (model, info) where info is model.json (input shape, class names, scale...).
+    """
+    run_dir = Path(run_dir)
+    info = read_info(run_dir)
+    if checkpoint == "best" and (run_dir / "best.weights.h5").is_file():
+        weights = run_dir / "best.weights.h5"
+    else:
+        state = read_state(run_dir)
+        if not state or not state.get("checkpoint"):
+            raise TfnoteError(f"{run_dir} has no saved weights yet")
+        weights = run_dir / state["checkpoint"]
+    import numpy as np
+
+    from tfnote.models import build_model
+
+    model = build_model(
+        info["model"], info["input_shape"], info["num_classes"], **info["model_args"]
+    )
+    model(np.zeros((1, *info["input_shape"]), "float32"))
+    try:
+        # skip_mismatch would hide a wrong file; the optimizer part is simply not needed here.
+        model.load_weights(weights)
+    except Exception as e:
+        raise TfnoteError(f"{weights}: cannot load weights ({str(e).splitlines()[0]})") from None
+    return model, info

@@ -376,34 +376,3 @@ def write_artifacts(model, spec: Spec, history: list[dict], metrics: dict, run_d
     artifacts.write_weights_txt(model, run_dir / "weights.txt")
     artifacts.plot_curves(history, run_dir / "curves.png", spec.title or spec.name)
     atomic.write_json(run_dir / "metrics.json", metrics)
-
-
-def load_run_model(run_dir: str | Path, checkpoint: str = "best"):
-    """Rebuild a finished run's model and load its weights ("best" or "last").
-
-    Returns (model, info) where info is model.json (input shape, class names, scale...).
-    """
-    run_dir = Path(run_dir)
-    info_path = run_dir / "model.json"
-    if not info_path.is_file():
-        raise TfnoteError(f"{run_dir} is not a trained run folder (no model.json)")
-    info = run_folder.read_json(info_path)
-    if checkpoint == "best" and (run_dir / "best.weights.h5").is_file():
-        weights = run_dir / "best.weights.h5"
-    else:
-        state = run_folder.read_state(run_dir)
-        if not state or not state.get("checkpoint"):
-            raise TfnoteError(f"{run_dir} has no saved weights yet")
-        weights = run_dir / state["checkpoint"]
-    from tfnote.models import build_model
-
-    model = build_model(
-        info["model"], info["input_shape"], info["num_classes"], **info["model_args"]
-    )
-    model(np.zeros((1, *info["input_shape"]), "float32"))
-    try:
-        # skip_mismatch would hide a wrong file; the optimizer part is simply not needed here.
-        model.load_weights(weights)
-    except Exception as e:
-        raise TfnoteError(f"{weights}: cannot load weights ({str(e).splitlines()[0]})") from None
-    return model, info

@@ -8,7 +8,6 @@ tfnote fetch-prices SYMBOL --out FILE.csv   daily prices via akshare or yfinance
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from tfnote.errors import TfnoteError
 
@@ -49,17 +48,12 @@ def cmd_letters(args) -> int:
     from tfnote import run_folder
     from tfnote.data import letters
 
-    saved = Path(args.run) / "model.json"
-    if not saved.is_file():
-        raise TfnoteError(f"{args.run} is not a trained run folder (no model.json)")
-    info = run_folder.read_json(saved).get("info", {})
+    info = run_folder.read_info(args.run).get("info", {})
     if info.get("kind") != "letters":
         raise TfnoteError(f"{args.run} is not a letters run (train a letters-* preset)")
     for text in args.text:  # check every text before the slow part: loading TensorFlow
         letters.check_text(text, info["alphabet"], info["window"])
-    from tfnote import train
-
-    model, _ = train.load_run_model(args.run, args.checkpoint)
+    model, _ = run_folder.load_model(args.run, args.checkpoint)
     for text in args.text:
         print(f"{text} -> {letters.predict_next(model, info, text)}")
     if args.text:

@@ -139,9 +139,9 @@ def cmd_resume(args) -> int:
 
 
 def cmd_params(args) -> int:
-    from tfnote import artifacts, train
+    from tfnote import artifacts, run_folder
 
-    model, _ = train.load_run_model(args.run, args.checkpoint)
+    model, _ = run_folder.load_model(args.run, args.checkpoint)
     if args.print:
         print(artifacts.weights_text(model), end="")
     else:

@@ -184,6 +184,9 @@ def test_bad_csv_is_one_line_exit_2(cli, tmp_path, case):
         (("backprop", "--steps", "0"), "epochs must be"),
         (("lr-decay", "--lr", "0"), "learning rate must be positive"),
         (("regularization", "--data", "no/such.csv"), "no such file"),
+        (("regularization", "--l2", "-1"), "L2 factor must be 0 or more"),
+        (("regularization", "--features", "x1"), "--features needs two column names"),
+        (("regularization", "--safe"), "unrecognized arguments: --safe"),  # SGD divides by nothing
     ],
 )
 def test_bad_options_are_one_line_exit_2(cli, tmp_path, args, message):
@@ -202,3 +205,57 @@ def test_lr_decay_cli_prints_each_step_and_writes_files(cli, tmp_path):
     assert lines[0] == "After 0 epoch,w is 2.600000,loss is 36.000000,lr is 0.200000"
     assert (out / "steps.csv").read_text().startswith("step,lr,w,loss\n0,0.2")
     assert (out / "descent.png").stat().st_size > 10_000
+
+
+def test_library_functions_write_their_files(shared_data, tmp_path, monkeypatch):
+    """What each command writes, a notebook gets from one call of the library."""
+    from tfnote.scratch.activations import run_activations
+    from tfnote.scratch.backprop import run_descent
+    from tfnote.scratch.compare import run_comparison
+    from tfnote.scratch.iris import run_iris
+    from tfnote.scratch.losses import run_losses
+    from tfnote.scratch.regularization import run_regularization
+
+    descent = run_descent(decay=0.99, out=tmp_path / "descent")
+    assert descent.w[-1] == pytest.approx(-1.0, abs=1e-4)
+    assert len((tmp_path / "descent/steps.csv").read_text().splitlines()) == 41
+
+    iris = run_iris("adam", epochs=20, out=tmp_path / "iris")
+    metrics = json.loads((tmp_path / "iris/metrics.json").read_text())
+    assert metrics["test_accuracy"] == pytest.approx(iris.test_accuracy[-1])
+    assert (tmp_path / "iris/weights.txt").read_text().startswith("w1\n[[")
+    assert len((tmp_path / "iris/history.csv").read_text().splitlines()) == 21
+
+    rows = run_comparison(["sgd", "adam"], settings=[(0.1, 20)], out=tmp_path / "opt")
+    assert [r["optimizer"] for r in rows] == ["sgd", "adam"]
+    assert "| adam |" in (tmp_path / "opt/results.md").read_text()
+
+    losses = run_losses(epochs=300, out=tmp_path / "losses")
+    saved = json.loads((tmp_path / "losses/losses.json").read_text())
+    assert [fit["epochs"] for fit in saved["sales_fits"]] == [300, 300, 300]
+    assert len(losses.lines()) == 7
+
+    peaks = run_activations(tmp_path / "act")
+    assert peaks["sigmoid"] == pytest.approx(0.25, abs=1e-6)
+
+    # dot.csv is found through $TFNOTE_DATA when the current folder has none
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TFNOTE_DATA", str(shared_data))
+    fits = run_regularization(epochs=20, out=tmp_path / "reg")
+    assert [f.l2 for f in fits] == [0.0, 0.03]
+    assert json.loads((tmp_path / "reg/metrics.json").read_text())["data"].endswith("dot.csv")
+
+    pngs = ["descent/descent.png", "iris/loss.png", "iris/accuracy.png", "act/activations.png"]
+    pngs += ["opt/loss_lr0.1_epochs20.png", "opt/accuracy_lr0.1_epochs20.png"]
+    for png in [*pngs, "reg/boundaries.png"]:
+        assert (tmp_path / png).stat().st_size > 10_000, png
+
+
+def test_no_dot_csv_names_the_places_tried(tmp_path, monkeypatch):
+    from tfnote.scratch.regularization import run_regularization
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TFNOTE_DATA", str(tmp_path / "empty"))
+    with pytest.raises(TfnoteError, match=r"dot.csv not found \(looked in: current folder"):
+        run_regularization(out=tmp_path / "reg")
+    assert not (tmp_path / "reg").exists()

@@ -38,11 +38,14 @@ def price_run(shared_data, tmp_path_factory):
 def test_price_run_leaves_the_usual_artifacts(price_run):
     state = json.loads((price_run / "state.json").read_text())
     assert state["epoch"] == 2 and len(state["history"]) == 2
-    assert "val_loss" in state["history"][0]
+    assert "val_loss" in state["history"][0]  # the validation tail of the training windows
     for name in ("best.weights.h5", "weights.txt", "curves.png", "metrics.json", "model.json"):
         assert (price_run / name).is_file(), name
     info = json.loads((price_run / "model.json").read_text())["info"]
     assert info["predict"] == "level" and len(info["test_real"]) == 240
+    # what the run was trained on: file, rows, days and a fingerprint of the rows
+    assert info["rows"] == 2426 and info["train_dates"] == ["2010-04-26", "2019-01-28"]
+    assert len(info["fingerprint"]) == 64 and info["filter"] is None
 
 
 def test_forecast_cli_scores_beside_naive_forecasts(cli, price_run):
@@ -50,17 +53,70 @@ def test_forecast_cli_scores_beside_naive_forecasts(cli, price_run):
     assert done.returncode == 0, done.stderr
     assert "naive: open = today's open" in done.stdout
     assert "naive: open = today's close" in done.stdout
-    assert "240 test days" in done.stdout
+    assert "240 test days" in done.stdout and "data: SH600519.csv, 2426 days" in done.stdout
+    assert "best epoch chosen on the validation days" in done.stdout
     report = json.loads((price_run / "forecast.json").read_text())
     assert report["scores"]["naive: open = today's close"]["rmse"] == pytest.approx(11.93, abs=0.01)
     assert set(report["scores"]["model"]) == {"mse", "rmse", "mae", "mape"}
     assert len(report["predicted"]) == 240
+    assert report["selected_on"] == "validation"
+    assert report["verdict"] in ("better", "no better", "worse") and 0 <= report["p_value"] <= 1
+    # two short epochs of a level model: far worse than naive, and the test says so
+    assert report["verdict"] == "worse" and "beats" not in report["summary"]
+    assert report["warnings"][0].startswith("100% of the 240 test targets (open) lie outside")
+    assert "warning: 100% of the 240 test targets" in done.stdout
     assert (price_run / "forecast.png").stat().st_size > 10_000
 
 
 def test_forecast_refuses_other_runs(cli, tmp_path):
     done = cli("forecast", tmp_path)
     assert done.returncode == 2 and "not a run folder" in done.stderr
+
+
+def test_forecast_on_other_data_refuses_training_days(cli, price_run, shared_data, tmp_path):
+    course = pd.read_csv(shared_data / "SH600519.csv")
+    shorter = tmp_path / "shorter"
+    shorter.mkdir()
+    course.iloc[:2000].to_csv(shorter / "SH600519.csv", index=False)  # its test days: trained on
+    before = (price_run / "forecast.json").read_bytes()
+    done = cli("forecast", price_run, "--data-dir", shorter)
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "refusing to score: 240 of the 240 test days (2018-" in done.stderr
+    assert "are training days of this run (2010-04-26 .. 2019-01-28)" in done.stderr
+    assert "rows 2426 -> 2000; first day" not in done.stderr  # the first day is the same
+    assert "rows 2426 -> 2000; last day 2020-04-24 -> 2018-" in done.stderr
+    assert (price_run / "forecast.json").read_bytes() == before  # nothing written
+
+    later = tmp_path / "later"  # the same test days, fewer old days: scored, with a note
+    later.mkdir()
+    course.iloc[500:].to_csv(later / "SH600519.csv", index=False)
+    done = cli("forecast", price_run, "--data-dir", later)
+    assert done.returncode == 0, done.stderr
+    assert "note: scored on other data than the run's own (file" in done.stdout
+    assert "rows 2426 -> 1926; first day 2010-04-26 -> 2012-" in done.stdout
+    copy = tmp_path / "copy"  # the very same rows elsewhere: no note at all
+    copy.mkdir()
+    (copy / "SH600519.csv").write_bytes((shared_data / "SH600519.csv").read_bytes())
+    done = cli("forecast", price_run, "--data-dir", copy)
+    assert done.returncode == 0 and "note:" not in done.stdout, done.stderr
+
+
+def test_selected_on_the_test_days_says_so_everywhere(shared_data, tmp_path):
+    """The course's way (--select-on test) stays available, and is named in every output."""
+    from tfnote import forecast, train
+    from tfnote.spec import get_preset
+
+    spec = get_preset("stock-gru-change").replace(
+        epochs=1, data_dir=str(shared_data), train_limit=256, validation="test"
+    )
+    train.run(spec, tmp_path / "run", quiet=True)
+    result = forecast.evaluate_run(tmp_path / "run")
+    assert result.selected_on == "test"
+    assert forecast.ON_TEST in forecast.table(result)
+    json_path, _ = forecast.save(result, tmp_path / "run")
+    report = json.loads(json_path.read_text())
+    assert report["selected_on"] == "test" and forecast.ON_TEST in report["selection"]
+    assert forecast.evaluate_run(tmp_path / "run", checkpoint="last").selected_on == "last epoch"
 
 
 def test_change_preset_is_close_to_naive_after_a_short_run(shared_data, tmp_path):
@@ -75,6 +131,7 @@ def test_change_preset_is_close_to_naive_after_a_short_run(shared_data, tmp_path
     result = forecast.evaluate_run(tmp_path / "run")
     naive = result.scores["naive: open = today's close"]["rmse"]
     assert result.scores["model"]["rmse"] < naive * 1.05
+    assert result.verdict == "no better" and "does NOT beat" in forecast.table(result)
 
 
 # --- fetchers, against stand-ins for the libraries (never the network) --------------------

@@ -194,9 +194,7 @@ def test_kill_minus_9_then_resume_finishes_the_run(shared_data, tmp_path, cli):
     spec = run_folder.read_spec(out)
     model = train.make_model(spec, (28, 28, 1), 10)
     train.compile_model(model, spec, steps_per_epoch=1875)
-    run_folder.load_checkpoint(
-        model, out / json.loads((out / "state.json").read_text())["checkpoint"]
-    )
+    run_folder.load_checkpoint(model, out, run_folder.read_state(out))
     assert int(model.optimizer.iterations.numpy()) == 6 * 1875  # 60,000 images / batch 32
     assert not list((out / "checkpoints").glob(".*"))  # no temporary files left behind
 
@@ -217,19 +215,22 @@ def test_ctrl_c_exits_130_and_the_same_command_resumes(shared_data, tmp_path):
     assert len(json.loads((out / "history.json").read_text())) == 6
 
 
-def test_ctrl_c_during_fit_waits_for_a_safe_point():
+def test_ctrl_c_during_fit_waits_for_a_safe_point(tmp_path):
     """Ctrl-C only sets a flag (a handler run inside a finalizer can't lose it); the callback
     raises at the next batch or epoch end, a second Ctrl-C is Python's own, and the old
     handler comes back afterwards."""
+    from tfnote.callback import RunFolder
+
     before = signal.getsignal(signal.SIGINT)
-    with train.interrupt_callback() as callback:
-        callback.on_train_batch_end(0)  # nothing pressed: carries on
-        signal.raise_signal(signal.SIGINT)  # no exception here...
-        assert callback.pressed
-        with pytest.raises(KeyboardInterrupt):
-            callback.on_train_batch_end(1)  # ...but here
-        with pytest.raises(KeyboardInterrupt):
-            signal.raise_signal(signal.SIGINT)  # the second press interrupts at once
+    callback = RunFolder(tmp_path / "r")
+    callback._catch_ctrl_c()
+    callback.on_train_batch_end(0)  # nothing pressed: carries on
+    signal.raise_signal(signal.SIGINT)  # no exception here...
+    assert callback.ctrl_c_pressed
+    with pytest.raises(KeyboardInterrupt, match="epoch 0 is saved"):
+        callback.on_train_batch_end(1)  # ...but here
+    with pytest.raises(KeyboardInterrupt):
+        signal.raise_signal(signal.SIGINT)  # the second press interrupts at once
     assert signal.getsignal(signal.SIGINT) is before
 
 

@@ -49,8 +49,26 @@ def test_parameter_count_and_a_training_step(name):
     assert build(name, (28, 28, 1)).output_shape == (None, 10)
 
 
-def test_resnet18_is_about_11_18m_parameters():
-    assert round(PARAMS["resnet18"] / 1e6, 2) == 11.18
+def test_resnet18_count_is_its_architecture_by_hand():
+    """PARAMS (checked against Keras above) equals the count from the layer list by hand."""
+
+    def conv(k, c_in, c_out):  # no bias: BatchNorm follows
+        return k * k * c_in * c_out
+
+    def bn(c):  # gamma, beta, moving mean, moving variance
+        return 4 * c
+
+    total = conv(3, 3, 64) + bn(64)  # the stem
+    c_in = 64
+    for filters in (64, 128, 256, 512):
+        for _ in range(2):  # two residual blocks per stage
+            total += conv(3, c_in, filters) + conv(3, filters, filters) + 2 * bn(filters)
+            if filters != c_in:  # the first block of stages 2-4 projects its shortcut
+                total += conv(1, c_in, filters) + bn(filters)
+            c_in = filters
+    total += 512 * 10 + 10  # the dense head
+    assert PARAMS["resnet18"] == total
+    assert round(total / 1e6, 2) == 11.18  # the course's "about 11.18M"
 
 
 def test_inception10_batchnorm_learns_its_statistics():

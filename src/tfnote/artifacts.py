@@ -40,13 +40,13 @@ def summary_text(model) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_history(history: list[dict], run_dir: Path) -> None:
-    """history.json and history.csv: one row per epoch; validation cells empty when skipped."""
-    atomic.write_json(run_dir / "history.json", history)
+def write_history(history: list[dict], json_path: Path, csv_path: Path) -> None:
+    """History as JSON and CSV: one row per epoch; validation cells empty when skipped."""
+    atomic.write_json(json_path, history)
     columns: list[str] = []
     for row in history:
         columns += [k for k in row if k not in columns]
-    with atomic.atomic_open(run_dir / "history.csv", "w", newline="") as f:
+    with atomic.atomic_open(csv_path, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=columns)
         writer.writeheader()
         writer.writerows(history)

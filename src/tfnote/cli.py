@@ -52,10 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
+        saved = f"{e}; " if str(e) else ""  # the run folder says which epoch it saved
         print(
-            "\ntfnote: interrupted; the last finished epoch is saved (run the same command"
-            " or `tfnote resume RUN` to continue)",
+            f"\ntfnote: interrupted; {saved}run the same command to continue",
             file=sys.stderr,
         )
         return 130

@@ -1,13 +1,18 @@
-"""The run folder: the spec used, the checkpoints and the resume state of one training run.
+"""The run folder: everything one training run leaves, and the only module that knows its files.
 
-    runs/<name>/spec.json          the spec (what `tfnote resume` reads back)
-    runs/<name>/model.json         how to rebuild the model (name, input shape, classes)
-    runs/<name>/state.json         epochs done, history so far, best value, last checkpoint
-    runs/<name>/checkpoints/       epoch-NNNN.weights.h5: weights + optimizer state
-    runs/<name>/best.weights.h5    the best weights so far (the course's checkpoint)
+    spec.json          the preset's settings (runs made by `tfnote train` only)
+    model.json         facts about the model and data: input shape, classes, scale, dataset
+    state.json         epochs done, history so far, best value, the last checkpoint's name
+    checkpoints/       epoch-NNNN.weights.h5: weights + optimizer state of the last saved epoch
+    best.weights.h5    the best weights by the monitored value (the course's checkpoint)
+    model.keras        the model in Keras's own format (weights of the last epoch)
+    history.csv/json   one row per epoch
+    metrics.json       the final scores
+    summary.txt, weights.txt, curves.png   the course's artifacts (tfnote.artifacts)
 
 Every file is written atomically, and state.json is written after the checkpoint it names,
-so a kill at any moment leaves a folder that resumes from its last saved epoch.
+so a kill at any moment leaves a folder that resumes from its last saved epoch. Commands
+(predict, params, curves, forecast) ask this module for a run's model and facts.
 """
 
 from __future__ import annotations
@@ -20,22 +25,47 @@ from tfnote import atomic
 from tfnote.errors import TfnoteError
 from tfnote.spec import Spec
 
+SPEC, INFO, STATE, HISTORY, METRICS = (
+    "spec.json",
+    "model.json",
+    "state.json",
+    "history.json",
+    "metrics.json",
+)
+BEST, MODEL, CURVES, WEIGHTS_TXT = "best.weights.h5", "model.keras", "curves.png", "weights.txt"
+CHECKPOINTS = "checkpoints"
+
 # Spec fields that may differ between a run and its continuation.
 FREE_FIELDS = {"epochs", "data_dir", "title"}
 
 
-def read_json(path: Path) -> dict:
+# --- reading ---------------------------------------------------------------------------------
+
+
+def read_json(path: Path):
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
         raise TfnoteError(f"{path}: cannot read ({e})") from None
 
 
-def read_spec(run_dir: Path) -> Spec:
-    path = Path(run_dir) / "spec.json"
-    if not path.is_file():
-        raise TfnoteError(f"{run_dir} is not a run folder (no spec.json)")
-    return Spec.from_dict(read_json(path))
+def _read_dict(path: Path) -> dict:
+    data = read_json(path)
+    if not isinstance(data, dict):
+        raise TfnoteError(f"{path}: damaged (expected a JSON object, found {type(data).__name__})")
+    return data
+
+
+def read_spec(run_dir: str | Path) -> Spec:
+    run_dir = Path(run_dir)
+    if (run_dir / INFO).is_file() and not (run_dir / SPEC).is_file():
+        raise TfnoteError(
+            f"{run_dir} was trained by your own script (tfnote.RunFolder); run the script"
+            " again to continue it"
+        )
+    if not (run_dir / SPEC).is_file():
+        raise TfnoteError(f"{run_dir} is not a run folder (no {SPEC})")
+    return Spec.from_dict(_read_dict(run_dir / SPEC))
 
 
 def read_info(run_dir: str | Path) -> dict:
@@ -43,25 +73,75 @@ def read_info(run_dir: str | Path) -> dict:
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise TfnoteError(f"{run_dir}: no such run folder")
-    if not (run_dir / "model.json").is_file():
-        raise TfnoteError(f"{run_dir} is not a trained run folder (no model.json); train it first")
-    return read_json(run_dir / "model.json")
+    if not (run_dir / INFO).is_file():
+        raise TfnoteError(f"{run_dir} is not a trained run folder (no {INFO}); train it first")
+    info = _read_dict(run_dir / INFO)
+    if "input_shape" not in info:
+        raise TfnoteError(f"{run_dir / INFO}: damaged (no input_shape)")
+    return info
 
 
-def read_state(run_dir: Path) -> dict | None:
-    path = Path(run_dir) / "state.json"
-    return read_json(path) if path.is_file() else None
+def read_state(run_dir: str | Path) -> dict | None:
+    """The resume state, or None when no epoch has been saved yet."""
+    path = Path(run_dir) / STATE
+    if not path.is_file():
+        return None
+    state = _read_dict(path)
+    if not isinstance(state.get("epoch"), int) or not isinstance(state.get("history"), list):
+        raise TfnoteError(f"{path}: damaged (no epoch count or history); use --fresh")
+    return state
 
 
-def check_run(run_dir: Path, spec: Spec, fresh: bool) -> dict | None:
-    """The saved state to resume `spec` from in `run_dir`, or None; changes nothing on disk.
+def read_history(run_dir: str | Path) -> list[dict]:
+    """The per-epoch rows: history.json of a finished run, else the resume state's."""
+    run_dir = Path(run_dir)
+    if (run_dir / HISTORY).is_file():
+        history = read_json(run_dir / HISTORY)
+        if not isinstance(history, list):
+            raise TfnoteError(f"{run_dir / HISTORY}: damaged (expected a list of epochs)")
+        return history
+    state = read_state(run_dir)
+    if not state or not state["history"]:
+        raise TfnoteError(f"{run_dir} has no history yet (no epoch has finished)")
+    return state["history"]
+
+
+def read_metrics(run_dir: str | Path) -> dict | None:
+    path = Path(run_dir) / METRICS
+    return _read_dict(path) if path.is_file() else None
+
+
+def title(run_dir: str | Path) -> str:
+    """What figures call the run: the preset's title, or the folder's name."""
+    run_dir = Path(run_dir)
+    if (run_dir / SPEC).is_file():
+        spec = read_spec(run_dir)
+        return spec.title or spec.name
+    return read_info(run_dir).get("title") or run_dir.name
+
+
+def curves_path(run_dir: str | Path) -> Path:
+    return Path(run_dir) / CURVES
+
+
+def weights_txt_path(run_dir: str | Path) -> Path:
+    return Path(run_dir) / WEIGHTS_TXT
+
+
+# --- starting and continuing -------------------------------------------------------------
+
+
+def check_spec(run_dir: str | Path, spec: Spec, fresh: bool) -> int:
+    """Epochs already done in `run_dir` for `spec` (0 for a new run); changes nothing on disk.
 
     Refuses a folder that holds a run with other settings (more epochs are allowed).
     """
     run_dir = Path(run_dir)
     state = None if fresh else read_state(run_dir)
-    if state is not None and (run_dir / "spec.json").is_file():
-        old = read_json(run_dir / "spec.json")
+    if state is None:
+        return 0
+    if (run_dir / SPEC).is_file():
+        old = _read_dict(run_dir / SPEC)
         new = spec.to_dict()
         changed = sorted(k for k in new if k not in FREE_FIELDS and old.get(k) != new[k])
         if changed:
@@ -69,32 +149,55 @@ def check_run(run_dir: Path, spec: Spec, fresh: bool) -> dict | None:
                 f"{run_dir} holds a run with different settings ({', '.join(changed)}); "
                 "pass --fresh to start it over or --out to use another folder"
             )
-    return state
+    if spec.epochs < state["epoch"]:
+        raise TfnoteError(
+            f"{run_dir} has already trained {state['epoch']} epochs; ask for at least that many"
+        )
+    return state["epoch"]
 
 
-def start_run(run_dir: Path, spec: Spec, fresh: bool) -> None:
-    """Write the spec; with `fresh`, first clear what an earlier run left."""
+def clear(run_dir: str | Path) -> None:
+    """Remove what an earlier run left, so a fresh one starts clean."""
     run_dir = Path(run_dir)
-    if fresh and run_dir.exists():
-        for name in ("state.json", "checkpoints", "best.weights.h5", "metrics.json"):
-            target = run_dir / name
-            shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
-    atomic.write_json(run_dir / "spec.json", spec.to_dict())
+    for name in (SPEC, INFO, STATE, CHECKPOINTS, BEST, MODEL, HISTORY, METRICS):
+        target = run_dir / name
+        shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
+    for name in ("history.csv", CURVES, WEIGHTS_TXT, "summary.txt"):
+        (run_dir / name).unlink(missing_ok=True)
 
 
-def save_state(run_dir: Path, model, state: dict) -> None:
+def write_spec(run_dir: str | Path, spec: Spec) -> None:
+    atomic.write_json(Path(run_dir) / SPEC, spec.to_dict())
+
+
+def write_info(run_dir: str | Path, info: dict) -> None:
+    atomic.write_json(Path(run_dir) / INFO, info)
+
+
+def write_metrics(run_dir: str | Path, metrics: dict) -> None:
+    atomic.write_json(Path(run_dir) / METRICS, metrics)
+
+
+def save_state(run_dir: str | Path, model, state: dict) -> None:
     """Checkpoint the model and optimizer for epoch state['epoch'], then point state.json at it."""
     run_dir = Path(run_dir)
-    name = f"checkpoints/epoch-{state['epoch']:04d}.weights.h5"
+    name = f"{CHECKPOINTS}/epoch-{state['epoch']:04d}.weights.h5"
     atomic.save_weights(model, run_dir / name)
     previous, state["checkpoint"] = state.get("checkpoint"), name
-    atomic.write_json(run_dir / "state.json", state)
+    atomic.write_json(run_dir / STATE, state)
     if previous and previous != name:
         (run_dir / previous).unlink(missing_ok=True)
 
 
-def load_checkpoint(model, path: Path) -> None:
-    """Load weights and optimizer state saved by save_state into a compiled model."""
+def save_best(run_dir: str | Path, model) -> None:
+    atomic.save_weights(model, Path(run_dir) / BEST)
+
+
+def load_checkpoint(model, run_dir: str | Path, state: dict) -> None:
+    """Load the weights and optimizer state that `state` names into a compiled model."""
+    if not isinstance(state.get("checkpoint"), str):
+        raise TfnoteError(f"{Path(run_dir) / STATE}: damaged (no checkpoint name); use --fresh")
+    path = Path(run_dir) / state["checkpoint"]
     if model.optimizer is not None and not model.optimizer.built:
         model.optimizer.build(model.trainable_variables)  # so its slots exist to receive values
     try:
@@ -103,28 +206,89 @@ def load_checkpoint(model, path: Path) -> None:
         raise TfnoteError(f"{path}: cannot load checkpoint ({str(e).splitlines()[0]})") from None
 
 
-def load_model(run_dir: str | Path, checkpoint: str = "best"):
-    """Rebuild a finished run's model and load its weights ("best" or "last").
+def write_artifacts(run_dir: str | Path, model, history: list[dict], title: str = "") -> None:
+    """summary.txt, history.csv/json, weights.txt and curves.png of a live model."""
+    from tfnote import artifacts
 
-    Returns (model, info) where info is model.json (input shape, class names, scale...).
-    """
     run_dir = Path(run_dir)
-    info = read_info(run_dir)
-    if checkpoint == "best" and (run_dir / "best.weights.h5").is_file():
-        weights = run_dir / "best.weights.h5"
-    else:
-        state = read_state(run_dir)
-        if not state or not state.get("checkpoint"):
-            raise TfnoteError(f"{run_dir} has no saved weights yet")
-        weights = run_dir / state["checkpoint"]
+    atomic.write_text(run_dir / "summary.txt", artifacts.summary_text(model))
+    artifacts.write_history(history, run_dir / HISTORY, run_dir / "history.csv")
+    artifacts.write_weights_txt(model, run_dir / WEIGHTS_TXT)
+    artifacts.plot_curves(history, run_dir / CURVES, title)
+
+
+def save_model(run_dir: str | Path, model) -> str | None:
+    """Write model.keras (without optimizer state: that lives in the checkpoints).
+
+    Returns None, or one line saying why Keras cannot save or rebuild this model. The
+    file is loaded back once, so a model that Keras could write but not rebuild (a
+    subclass that is not registered) is found now rather than at `tfnote predict`.
+    """
+    _, keras = _load_keras()
+    path = Path(run_dir) / MODEL
+    optimizer = model.optimizer
+    try:
+        with atomic.atomic_path(path, suffix=".keras") as tmp:
+            model.optimizer = None  # only for the save; put back below
+            try:
+                model.save(tmp)
+            finally:
+                model.optimizer = optimizer
+            keras.saving.load_model(tmp, compile=False)
+    except (NotImplementedError, TypeError, ValueError) as e:
+        path.unlink(missing_ok=True)
+        name = type(model).__name__
+        if isinstance(e, NotImplementedError):
+            fix = "give it a get_config() method that returns its __init__ arguments"
+        else:
+            fix = "decorate it with @keras.saving.register_keras_serializable()"
+        return f"{MODEL} not written: Keras cannot rebuild {name} from its config ({fix})"
+    return None
+
+
+# --- loading a model ---------------------------------------------------------------------
+
+
+def _load_keras():
+    from tfnote import _tf
+
+    return _tf.load()
+
+
+def load_model(run_dir: str | Path, checkpoint: str = "best"):
+    """The run's model with its "best" (default) or "last" weights, and its facts (model.json).
+
+    The model comes from model.keras; runs made before it existed (or whose model Keras
+    cannot save) are rebuilt from the builder that model.json names.
+    """
     import numpy as np
 
-    from tfnote.models import build_model
+    run_dir = Path(run_dir)
+    info = read_info(run_dir)
+    _, keras = _load_keras()
+    if checkpoint == "best" and (run_dir / BEST).is_file():
+        weights = run_dir / BEST
+    else:
+        state = read_state(run_dir)
+        if not state or not isinstance(state.get("checkpoint"), str):
+            raise TfnoteError(f"{run_dir} has no saved weights yet")
+        weights = run_dir / state["checkpoint"]
+    if (run_dir / MODEL).is_file():
+        try:
+            model = keras.saving.load_model(run_dir / MODEL, compile=False)
+        except Exception as e:  # noqa: BLE001 - unknown classes, damaged zip files...
+            raise TfnoteError(
+                f"{run_dir / MODEL}: Keras cannot rebuild the model ({str(e).splitlines()[0]})"
+            ) from None
+    elif info.get("model"):
+        from tfnote.models import build_model
 
-    model = build_model(
-        info["model"], info["input_shape"], info["num_classes"], **info["model_args"]
-    )
-    model(np.zeros((1, *info["input_shape"]), "float32"))
+        model = build_model(
+            info["model"], info["input_shape"], info["num_classes"], **info.get("model_args", {})
+        )
+        model(np.zeros((1, *info["input_shape"]), "float32"))
+    else:
+        raise TfnoteError(f"{run_dir} has no {MODEL} (see the note printed when it trained)")
     try:
         # skip_mismatch would hide a wrong file; the optimizer part is simply not needed here.
         model.load_weights(weights)

@@ -6,13 +6,16 @@ Presets (tfnote/presets/*.toml) are specs with names; the CLI's flags override f
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from tfnote.errors import TfnoteError
 
+LR_SCHEDULES = ("plateau", "cosine")
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "nadam", "adadelta", "adamax")
 
 
@@ -67,7 +70,7 @@ class Spec:
         return spec
 
     def replace(self, **changes: Any) -> Spec:
-        spec = dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+        spec = dataclasses.replace(self, **changes)
         spec.check()
         return spec
 
@@ -81,8 +84,8 @@ class Spec:
             raise TfnoteError(
                 f"unknown optimizer {self.optimizer!r}; choose from {', '.join(OPTIMIZERS)}"
             )
-        if not self.lr > 0:
-            raise TfnoteError(f"learning rate must be positive (got {self.lr})")
+        if not (self.lr > 0 and math.isfinite(self.lr)):
+            raise TfnoteError(f"learning rate must be a positive number (got {self.lr})")
         if self.validation not in ("test", "split", "none"):
             raise TfnoteError(f"validation must be test, split or none (got {self.validation!r})")
         if not 0 < self.validation_split < 1:
@@ -96,14 +99,33 @@ class Spec:
         for limit in (self.train_limit, self.test_limit):
             if limit is not None and limit < 1:
                 raise TfnoteError(f"data limits must be at least 1 (got {limit})")
+        model_file = self.model.rpartition(":")[0] if ".py:" in self.model else None
+        if model_file and not Path(model_file).is_file():
+            raise TfnoteError(f"model file {model_file} not found")
+        kind = (self.lr_schedule or {}).get("type")
+        if self.lr_schedule is not None and kind not in LR_SCHEDULES:
+            raise TfnoteError(
+                f"unknown lr_schedule type {kind!r}; choose from {', '.join(LR_SCHEDULES)}"
+            )
+        if not 0 <= self.seed < 2**32:
+            raise TfnoteError(f"seed must be within 0 .. 2**32 - 1 (got {self.seed})")
+
+
+def _tables(text: str, where: str) -> dict[str, dict[str, Any]]:
+    """The presets of one TOML file; its [defaults] table applies to each of them."""
+    try:
+        tables = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise TfnoteError(f"{where}: not valid TOML ({e})") from None
+    defaults = tables.pop("defaults", {})
+    return {name: {**defaults, **table, "name": name} for name, table in tables.items()}
 
 
 def _preset_tables() -> dict[str, dict[str, Any]]:
     tables: dict[str, dict[str, Any]] = {}
     for entry in sorted(resources.files("tfnote.presets").iterdir(), key=lambda p: p.name):
         if entry.name.endswith(".toml"):
-            for name, table in tomllib.loads(entry.read_text(encoding="utf-8")).items():
-                tables[name] = dict(table, name=name)
+            tables.update(_tables(entry.read_text(encoding="utf-8"), entry.name))
     return tables
 
 
@@ -113,9 +135,39 @@ def presets() -> dict[str, dict[str, Any]]:
 
 
 def get_preset(name: str) -> Spec:
-    """The spec of preset `name` (or one of its aliases, such as the course's "p16")."""
+    """The spec of preset `name` (or one of its aliases, such as the course's "p16").
+
+    A name ending in .toml is a file of your own: spec fields at its top level, and
+    optionally `preset = "p14"` to start from a built-in preset.
+    """
+    if name.endswith(".toml"):
+        return read_spec_file(name)
     tables = _preset_tables()
     for preset_name, table in tables.items():
         if name == preset_name or name in table.get("aliases", ()):
             return Spec.from_dict(table)
     raise TfnoteError(f"unknown preset {name!r}; `tfnote presets` lists them")
+
+
+def read_spec_file(path: str | Path) -> Spec:
+    """A user's experiment file: the fields of a preset, checked like the built-in ones."""
+    path = Path(path)
+    try:
+        fields = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as e:
+        raise TfnoteError(f"{path}: cannot read ({e})") from None
+    except tomllib.TOMLDecodeError as e:
+        raise TfnoteError(f"{path}: not valid TOML ({e})") from None
+    known = {f.name for f in dataclasses.fields(Spec)} | {"aliases", "course", "preset"}
+    unknown = sorted(set(fields) - known)
+    if unknown:
+        raise TfnoteError(f"{path}: unknown field {unknown[0]!r} (see `tfnote train --help`)")
+    base = fields.pop("preset", None)
+    start = get_preset(base).to_dict() if base else {}
+    if ".py:" in str(fields.get("model", "")):  # a model file beside the experiment file
+        file, _, func = fields["model"].rpartition(":")
+        fields["model"] = f"{(path.parent / file).resolve()}:{func}"
+    try:
+        return Spec.from_dict({**start, "name": path.stem, **fields})
+    except TypeError as e:  # a value of the wrong type, found by the checks
+        raise TfnoteError(f"{path}: {e}") from None

@@ -1,31 +1,27 @@
 """The course's six steps for every Keras model, driven by a Spec.
 
     1. import        2. data (load_data)        3. model (make_model)
-    4. compile       5. fit (with checkpoints and resume)       6. summary and artifacts
+    4. compile       5. fit (with tfnote.RunFolder)         6. evaluate
 
-`run(spec)` does all six and leaves a run folder (see tfnote.run_folder). A run that was
-interrupted (Ctrl-C, kill -9, power cut) continues from its last saved epoch when `run`
-is called again with the same spec and folder, optimizer state included.
+`run(spec)` does all six and leaves a run folder (see tfnote.run_folder). The RunFolder
+callback does the saving: a run that was interrupted (Ctrl-C, kill -9, power cut)
+continues from its last saved epoch when `run` is called again with the same spec and
+folder, optimizer state included.
 """
 
 from __future__ import annotations
 
 import math
-import signal
 import sys
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from tfnote import _tf, artifacts, atomic, run_folder
+from tfnote import _tf, run_folder
 from tfnote.data import Data, load_dataset
 from tfnote.errors import TfnoteError
 from tfnote.spec import Spec
-
-SAVE_INTERVAL_S = 1.0  # resume state is saved after an epoch at most this often (and last)
 
 
 @dataclass
@@ -67,7 +63,7 @@ def split_validation(spec: Spec, data: Data):
     return data.x_train, data.y_train, None, None
 
 
-def make_pipeline(x, y, spec: Spec, training: bool, augment=None):
+def make_pipeline(x, y, spec: Spec, training: bool = False, augment=None):
     """A tf.data pipeline: (shuffle) -> batch -> cast and scale (-> augment) -> prefetch.
 
     Scaling per batch keeps the arrays in their compact dtype (uint8 images) in memory.
@@ -166,79 +162,6 @@ def compile_model(model, spec: Spec, steps_per_epoch: int) -> None:
 # --- step 5: fit --------------------------------------------------------------------------
 
 
-def _better(monitor: str, value: float, best: float | None) -> bool:
-    if best is None:
-        return True
-    return value > best if "acc" in monitor else value < best
-
-
-def checkpoint_callback(run_dir: Path, monitor: str, state: dict, epochs: int):
-    """A Keras callback that records history and saves best and resume checkpoints atomically."""
-    _, keras = _tf.load()
-
-    class RunCheckpoint(keras.callbacks.Callback):
-        def __init__(self):
-            super().__init__()
-            self.last_save = time.monotonic()
-
-        def on_epoch_end(self, epoch, logs=None):
-            row = {"epoch": epoch + 1}
-            row.update({k: float(v) for k, v in (logs or {}).items()})
-            state["history"].append(row)
-            state["epoch"] = epoch + 1
-            if monitor in row and _better(monitor, row[monitor], state.get("best")):
-                state["best"] = row[monitor]
-                state["best_epoch"] = epoch + 1
-                atomic.save_weights(self.model, run_dir / "best.weights.h5")
-            now = time.monotonic()
-            if now - self.last_save >= SAVE_INTERVAL_S or epoch + 1 >= epochs:
-                run_folder.save_state(run_dir, self.model, state)
-                self.last_save = now
-
-    return RunCheckpoint()
-
-
-def interrupt_callback():
-    """A callback that turns Ctrl-C during fit into KeyboardInterrupt at a safe point.
-
-    Python runs a signal's handler wherever the main thread happens to be. When that is a
-    finalizer or a C callback (TF freeing an iterator, h5py writing a checkpoint), the
-    KeyboardInterrupt is printed as "ignored" and training goes on: a fresh-clone CI run
-    once saw Ctrl-C end in a finished run with exit code 0. So while fit runs, Ctrl-C only
-    sets a flag, and the callback raises after the current block of steps, or after the
-    epoch's checkpoint has been written. A second Ctrl-C gets Python's usual handling.
-    Use it as a context manager around fit; it restores the previous handler on exit.
-    """
-    _, keras = _tf.load()
-
-    class StopOnCtrlC(keras.callbacks.Callback):
-        pressed = False
-
-        def __enter__(self):
-            self.previous = None
-            if threading.current_thread() is threading.main_thread():  # signals: main only
-                # (None means a handler set outside Python: put Python's usual one back)
-                self.previous = signal.getsignal(signal.SIGINT) or signal.default_int_handler
-                signal.signal(signal.SIGINT, self._press)
-            return self
-
-        def __exit__(self, *exc):
-            if self.previous is not None:
-                signal.signal(signal.SIGINT, self.previous)
-
-        def _press(self, signum, frame):
-            self.pressed = True
-            signal.signal(signal.SIGINT, self.previous)  # pressed again: stop at once
-
-        def _stop_if_pressed(self, *args, **kwargs):
-            if self.pressed:
-                raise KeyboardInterrupt
-
-        on_train_batch_end = on_test_batch_end = on_epoch_end = _stop_if_pressed
-
-    return StopOnCtrlC()
-
-
 def schedule_callbacks(spec: Spec) -> list:
     _, keras = _tf.load()
     schedule = spec.lr_schedule or {}
@@ -251,11 +174,7 @@ def schedule_callbacks(spec: Spec) -> list:
                 min_lr=schedule.get("min_lr", 1e-6),
             )
         ]
-    if schedule and schedule.get("type") != "cosine":
-        raise TfnoteError(
-            f"unknown lr_schedule type {schedule.get('type')!r}; use plateau or cosine"
-        )
-    return []
+    return []  # "cosine" lives in the optimizer (make_optimizer); Spec.check knows the types
 
 
 # --- the whole run ------------------------------------------------------------------------
@@ -270,109 +189,61 @@ def run(
     strategy: str = "auto",
 ) -> RunResult:
     """Train `spec` into run folder `out` (default runs/<spec.name>), resuming if it can."""
-    run_dir = Path(out) if out else Path("runs") / spec.name
+    folder = Path(out) if out else Path("runs") / spec.name
     spec.check()
-    state = run_folder.check_run(run_dir, spec, fresh)  # fails early on a mismatched folder
-    tf, keras = _tf.load()
+    done = run_folder.check_spec(folder, spec, fresh)  # fails early on a mismatched folder
+    _, keras = _tf.load()
+    from tfnote.augment import augmentation
+    from tfnote.callback import RunFolder
 
-    data = load_data(spec)  # step 2
+    data = load_data(spec)  # step 2 (nothing is written before the data has loaded)
     x_train, y_train, x_val, y_val = split_validation(spec, data)
-    steps_per_epoch = math.ceil(len(x_train) / spec.batch_size)
-
     keras.utils.set_random_seed(spec.seed)  # same seed: same weights, batches, augmentation
-    augment = None
-    if spec.augment:
-        from tfnote.augment import augmentation
-
-        augment = augmentation(spec.augment)
     with pick_strategy(strategy).scope():  # steps 3 and 4
         model = make_model(spec, data.input_shape, data.num_classes)
-        compile_model(model, spec, steps_per_epoch)
-
-    run_folder.start_run(run_dir, spec, fresh)  # only now: bad data leaves no folder behind
-    atomic.write_json(
-        run_dir / "model.json",
-        {
-            "model": spec.model,
-            "model_args": spec.model_args,
-            "input_shape": list(data.input_shape),
-            "num_classes": data.num_classes,
-            "class_names": data.class_names,
-            "scale": spec.scale,
-            "dataset": spec.dataset,
-            "data_source": data.source,
-            "info": data.info,
-        },
+        compile_model(model, spec, steps_per_epoch=math.ceil(len(x_train) / spec.batch_size))
+    keras.utils.set_random_seed(spec.seed + done)  # so resuming is itself reproducible
+    augment = augmentation(spec.augment) if spec.augment else None
+    folder_callback = RunFolder(
+        folder, data=data, scale=spec.scale, monitor=spec.monitor or "auto", fresh=fresh,
+        spec=spec, verbose=not quiet,
+    )  # fmt: skip
+    model.fit(  # step 5
+        make_pipeline(x_train, y_train, spec, training=True, augment=augment),
+        epochs=spec.epochs,
+        validation_data=make_pipeline(x_val, y_val, spec) if x_val is not None else None,
+        validation_freq=spec.validation_freq,
+        callbacks=[folder_callback, *schedule_callbacks(spec)],
+        shuffle=False,  # the pipeline shuffles, with the spec's seed
+        verbose=0 if quiet else (1 if sys.stdout.isatty() else 2),  # a bar in a terminal
     )
+    metrics = {**evaluate(model, spec, data, x_val, y_val), **folder_callback.summary()}
+    run_folder.write_metrics(folder, metrics)  # step 6 (the callback wrote the rest)
+    if not quiet:
+        print(result_line(metrics, folder))
+    return RunResult(folder, metrics, folder_callback.history, model)
 
-    state = state or {"epoch": 0, "history": [], "best": None, "train_seconds": 0.0}
-    done = state["epoch"]
-    if done:
-        run_folder.load_checkpoint(model, run_dir / state["checkpoint"])
-        keras.utils.set_random_seed(spec.seed + done)  # so resuming is itself reproducible
-    monitor = spec.monitor or ("val_loss" if x_val is not None else "loss")
 
-    started = time.perf_counter()
-    if done < spec.epochs:  # step 5
-        if not quiet and done:
-            print(f"resuming {run_dir} after epoch {done} of {spec.epochs}")
-        val_ds = make_pipeline(x_val, y_val, spec, training=False) if x_val is not None else None
-        # The Ctrl-C callback comes last, so an epoch's checkpoint is saved before it stops.
-        with interrupt_callback() as stop_on_ctrl_c:
-            model.fit(
-                make_pipeline(x_train, y_train, spec, training=True, augment=augment),
-                epochs=spec.epochs,
-                initial_epoch=done,
-                validation_data=val_ds,
-                validation_freq=spec.validation_freq,
-                callbacks=[checkpoint_callback(run_dir, monitor, state, spec.epochs)]
-                + schedule_callbacks(spec)
-                + [stop_on_ctrl_c],
-                shuffle=False,  # the pipeline shuffles, with the spec's seed
-                # a live progress bar in a terminal, one line per epoch in a log file
-                verbose=0 if quiet else (1 if sys.stdout.isatty() else 2),
-            )
-    elif not quiet:
-        print(f"{run_dir} already finished {done} epochs (--fresh retrains, --epochs N extends)")
-    state["train_seconds"] = state.get("train_seconds", 0.0) + time.perf_counter() - started
-    if state["epoch"] > done:
-        run_folder.save_state(run_dir, model, state)  # records the total time too
-
-    # step 6: evaluate, summary, artifacts
+def evaluate(model, spec: Spec, data: Data, x_val, y_val) -> dict:
+    """Scores on the test set (else the validation part, else the training data)."""
     if data.x_test is not None:
-        x_eval, y_eval, on = data.x_test, data.y_test, "test"
+        x, y, on = data.x_test, data.y_test, "test"
     elif x_val is not None:
-        x_eval, y_eval, on = x_val, y_val, "validation"
+        x, y, on = x_val, y_val, "validation"
     else:
-        x_eval, y_eval, on = x_train, y_train, "train"
-    scores = model.evaluate(
-        make_pipeline(x_eval, y_eval, spec, training=False), verbose=0, return_dict=True
-    )
+        x, y, on = data.x_train, data.y_train, "train"
+    scores = model.evaluate(make_pipeline(x, y, spec), verbose=0, return_dict=True)
     metrics = {"evaluated_on": on, **{k: float(v) for k, v in scores.items()}}
     accuracy = next((v for k, v in metrics.items() if "acc" in k), None)
     if accuracy is not None:
         metrics["accuracy"] = accuracy
-    metrics.update(
-        epochs=state["epoch"],
-        train_seconds=round(state["train_seconds"], 2),
-        params=int(model.count_params()),
-        best_epoch=state.get("best_epoch"),
-        monitor=monitor,
+    return metrics
+
+
+def result_line(metrics: dict, folder: Path) -> str:
+    scores = ("loss", "accuracy") if "accuracy" in metrics else ("loss",)
+    shown = ", ".join(f"{k} {metrics[k]:.4f}" for k in scores if k in metrics)
+    return (
+        f"{metrics['evaluated_on']}: {shown}  ({metrics['epochs']} epochs,"
+        f" {metrics['train_seconds']:.1f} s) -> {folder}"
     )
-    write_artifacts(model, spec, state["history"], metrics, run_dir)
-    if not quiet:
-        shown = ", ".join(
-            f"{k} {v:.4f}" for k, v in metrics.items() if k in scores or k == "accuracy"
-        )
-        print(
-            f"{on}: {shown}  ({state['epoch']} epochs, {state['train_seconds']:.1f} s) -> {run_dir}"
-        )
-    return RunResult(run_dir, metrics, state["history"], model)
-
-
-def write_artifacts(model, spec: Spec, history: list[dict], metrics: dict, run_dir: Path) -> None:
-    atomic.write_text(run_dir / "summary.txt", artifacts.summary_text(model))
-    artifacts.write_history(history, run_dir)
-    artifacts.write_weights_txt(model, run_dir / "weights.txt")
-    artifacts.plot_curves(history, run_dir / "curves.png", spec.title or spec.name)
-    atomic.write_json(run_dir / "metrics.json", metrics)

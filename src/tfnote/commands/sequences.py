@@ -1,7 +1,7 @@
 """Class 6 commands: predict letters with a trained run, judge a price run, fetch prices.
 
 tfnote letters RUN [TEXT ...]     next letter after each TEXT (asks when none is given)
-tfnote forecast RUN               a price run in price units beside the naive forecasts
+tfnote forecast RUN               a price run in price units against the naive forecasts
 tfnote fetch-prices SYMBOL --out FILE.csv   daily prices via akshare or yfinance
 """
 
@@ -22,11 +22,21 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(
         "forecast",
-        help="score a price run in price units against the naive forecasts, and plot it",
+        help="score a price run against the naive forecasts (Diebold-Mariano verdict), and plot it",
     )
     p.add_argument("run", help="the run folder (e.g. runs/stock-lstm)")
-    p.add_argument("--data-dir", help="where the price CSV is, if not where training found it")
-    p.add_argument("--checkpoint", choices=["best", "last"], default="best")
+    p.add_argument(
+        "--data-dir",
+        help="score on another copy or version of the run's price file (a folder, or the file "
+        "itself); refused when its test days are training days of the run",
+    )
+    p.add_argument(
+        "--checkpoint",
+        choices=["best", "last"],
+        default="best",
+        help="best: the epoch chosen on validation (or on the test days, if the run was "
+        "trained with --select-on test); last: the last epoch (default: best)",
+    )
     p.set_defaults(func=cmd_forecast)
 
     p = sub.add_parser("fetch-prices", help="download daily prices into the course's CSV layout")

@@ -5,21 +5,24 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tfnote.errors import TfnoteError
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("presets", help="list the named training presets")
     p.set_defaults(func=cmd_presets)
 
     p = sub.add_parser("train", help="train a preset (the six steps) into a run folder")
-    p.add_argument("preset", help="preset name or course program (e.g. fashion or p16)")
+    p.add_argument(
+        "preset",
+        help="preset name or course program (e.g. fashion or p16), or your own FILE.toml"
+        ' (the fields of a preset; `preset = "p14"` starts from a built-in one)',
+    )
     add_train_options(p)
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("resume", help="continue an interrupted run from its last saved epoch")
     p.add_argument("run", help="the run folder (e.g. runs/fashion)")
-    p.add_argument("--epochs", type=int, help="train up to this many epochs in all")
+    p.add_argument("--epochs", type=positive_int, help="train up to this many epochs in all")
+    p.add_argument("--data-dir", help="where the dataset is now, if it moved")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=cmd_resume)
 
@@ -60,6 +63,11 @@ def add_train_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lr", type=positive_float, help="learning rate")
     p.add_argument("--optimizer", help="sgd, adam, rmsprop, adagrad, ...")
     p.add_argument(
+        "--model",
+        help="another registered model (`tfnote models`), or your own FILE.py:FUNCTION, a"
+        " function of (input_shape, num_classes) that returns a Keras model",
+    )
+    p.add_argument(
         "--data",
         dest="dataset",
         help="train on another dataset (mnist, fashion, cifar10, image-label:PATH...)",
@@ -91,6 +99,7 @@ def add_train_options(p: argparse.ArgumentParser) -> None:
 
 
 SPEC_FLAGS = (
+    "model",
     "epochs",
     "batch_size",
     "lr",
@@ -117,7 +126,12 @@ def cmd_train(args) -> int:
     from tfnote.spec import get_preset
 
     spec = get_preset(args.preset)
-    spec = spec.replace(**{k: getattr(args, k) for k in SPEC_FLAGS})
+    changes = {k: getattr(args, k) for k in SPEC_FLAGS if getattr(args, k) is not None}
+    if ".py:" in changes.get("model", ""):  # an absolute path, so `resume` finds it later
+        file, _, func = changes["model"].rpartition(":")
+        if Path(file).is_file():
+            changes["model"] = f"{Path(file).resolve()}:{func}"
+    spec = spec.replace(**changes)
     from tfnote import train
 
     result = train.run(spec, args.out, quiet=args.quiet, fresh=args.fresh, strategy=args.strategy)
@@ -131,10 +145,11 @@ def cmd_train(args) -> int:
 def cmd_resume(args) -> int:
     from tfnote import run_folder
 
-    spec = run_folder.read_spec(Path(args.run)).replace(epochs=args.epochs)
+    spec = run_folder.read_spec(Path(args.run))
+    changes = {k: getattr(args, k) for k in ("epochs", "data_dir") if getattr(args, k)}
     from tfnote import train
 
-    train.run(spec, args.run, quiet=args.quiet)
+    train.run(spec.replace(**changes), args.run, quiet=args.quiet)
     return 0
 
 
@@ -145,7 +160,7 @@ def cmd_params(args) -> int:
     if args.print:
         print(artifacts.weights_text(model), end="")
     else:
-        path = Path(args.run) / "weights.txt"
+        path = run_folder.weights_txt_path(args.run)
         artifacts.write_weights_txt(model, path)
         print(f"wrote {path}")
     return 0
@@ -154,12 +169,8 @@ def cmd_params(args) -> int:
 def cmd_curves(args) -> int:
     from tfnote import artifacts, run_folder
 
-    run = Path(args.run)
-    if not (run / "history.json").is_file():
-        raise TfnoteError(f"{run} has no history.json (is it a run folder that finished an epoch?)")
-    history = run_folder.read_json(run / "history.json")
-    spec = run_folder.read_spec(run)
-    out = Path(args.out) if args.out else run / "curves.png"
-    artifacts.plot_curves(history, out, spec.title or spec.name)
+    history = run_folder.read_history(args.run)
+    out = Path(args.out) if args.out else run_folder.curves_path(args.run)
+    artifacts.plot_curves(history, out, run_folder.title(args.run))
     print(f"wrote {out}")
     return 0

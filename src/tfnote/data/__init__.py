@@ -30,6 +30,7 @@ class Data:
     y_test: np.ndarray | None = None
     class_names: list[str] | None = None
     source: str = ""  # where the arrays were read from, shown to the user
+    name: str = ""  # the dataset's name as load_dataset was given it ("mnist", "prices:FILE")
     info: dict = field(default_factory=dict)  # extra facts a dataset wants to keep (scaler...)
 
     @property
@@ -71,4 +72,6 @@ def load_dataset(name: str, data_dir: str | None = None, download: bool = True, 
     if kind not in DATASETS:
         known = ", ".join(sorted(DATASETS))
         raise TfnoteError(f"unknown dataset {name!r}; known datasets: {known}")
-    return _loader(kind)(arg or None, data_dir=data_dir, download=download, **options)
+    data = _loader(kind)(arg or None, data_dir=data_dir, download=download, **options)
+    data.name = data.name or name
+    return data

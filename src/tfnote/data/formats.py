@@ -104,15 +104,3 @@ def read_cifar10_folder(folder: Path) -> Split:
     x_train = np.concatenate([x for x, _ in train])
     y_train = np.concatenate([y for _, y in train])
     return x_train, y_train, x_test, y_test
-
-
-def read_cifar10_names(folder: Path) -> list[str] | None:
-    meta = folder / "batches.meta"
-    if not meta.is_file():
-        return None
-    try:
-        with open(meta, "rb") as f:
-            names = pickle.load(f, encoding="bytes")[b"label_names"]
-        return [n.decode() if isinstance(n, bytes) else str(n) for n in names]
-    except Exception:  # the names are a nicety; the fixed list below is the same
-        return None

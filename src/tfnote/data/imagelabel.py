@@ -99,13 +99,6 @@ class ImageSet:
 # --- reading the entries --------------------------------------------------------------------
 
 
-def read_label_file(
-    label_file: str | os.PathLike, image_dir: str | os.PathLike, num_classes: int | None = None
-) -> list[Entry]:
-    """Parse a course label file; malformed lines come back as entries with a problem."""
-    return parse_labels(_read_text(Path(label_file)), label_file, image_dir, num_classes)
-
-
 def parse_labels(
     text: str, label_file: str | os.PathLike, image_dir: str | os.PathLike, num_classes: int | None
 ) -> list[Entry]:

@@ -6,6 +6,9 @@ in the TFNOTE_DATA environment variable, the Keras cache (KERAS_HOME or ~/.keras
 `get_file` (into the Keras cache, like `keras.datasets`). TFNOTE_MIRROR replaces the
 download address (useful behind a firewall or for a local mirror); TFNOTE_OFFLINE=1, or
 download=False, skips the download.
+
+This is the only module that searches for data: `find` for the datasets above, `find_file`
+for a single course file (dot.csv, SH600519.csv) in the same places.
 """
 
 from __future__ import annotations
@@ -107,6 +110,24 @@ def search_places(data_dir: str | os.PathLike | None) -> list[tuple[str, Path]]:
         places.append(("TFNOTE_DATA", Path(os.environ["TFNOTE_DATA"]).expanduser()))
     places.append(("Keras cache", keras_cache()))
     return places
+
+
+def find_file(file_name: str, data_dir=None, hint: str = "", current_folder: bool = False) -> Path:
+    """Find one data file by name (the course's dot.csv, SH600519.csv); never downloads.
+
+    `data_dir` (a folder, or the file itself) is searched alone when given; otherwise the
+    current folder (with `current_folder`), $TFNOTE_DATA and the Keras cache, in this order.
+    """
+    places = search_places(data_dir)
+    if data_dir is None and current_folder:
+        places.insert(0, ("current folder", Path(".")))
+    for label, place in places:
+        if label == "--data-dir" and place.is_file():
+            return place
+        if (place / file_name).is_file():
+            return place / file_name
+    tried = "; ".join(f"{label} {path}" for label, path in places)
+    raise TfnoteError(f"{file_name} not found (looked in: {tried}); {hint}")
 
 
 def find(name: str, data_dir=None, download: bool = True) -> tuple[str, Path]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from tfnote import _tf
 from tfnote.models.cnn import classifier
 
-tf, keras = _tf.load()
+_, keras = _tf.load()
 layers = keras.layers
 
 

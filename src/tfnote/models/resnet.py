@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from tfnote import _tf
 
-tf, keras = _tf.load()
+_, keras = _tf.load()
 layers = keras.layers
 
 

@@ -71,3 +71,11 @@ def plot_activations(path: str | Path) -> dict:
     fig.tight_layout()
     plots.save(fig, path)
     return {name: float(dy.max()) for name, (_, dy) in table.items()}
+
+
+def run_activations(out: str | Path = "runs/activations") -> dict:
+    """Draw `out`/activations.png; return the largest derivative of each function.
+
+    What `tfnote activations` runs.
+    """
+    return plot_activations(Path(out) / "activations.png")

@@ -9,10 +9,11 @@ w = w - lr * d(loss)/dw = w - lr * 2 * (w + 1) moves w 60% of the way to -1, so 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from tfnote import _tf
+from tfnote import _tf, atomic, plots
 from tfnote.errors import TfnoteError
 from tfnote.scratch.loop import check_epochs
 from tfnote.scratch.optimizers import check_lr
@@ -75,3 +76,39 @@ def descend(
     run._omit_frequent_tracing_warning = True  # a fresh graph per call, on purpose
     lrs, ws, losses = run()
     return Descent(lrs.numpy(), ws.numpy(), losses.numpy())
+
+
+def plot_descent(result: Descent, path: str | Path, show_lr: bool = False) -> Path:
+    """w and the loss after each step side by side; `show_lr` adds the learning rate."""
+    plt = plots.pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    axes[0].plot(result.w, "o-", ms=3)
+    axes[0].axhline(-1, color="gray", ls="--", lw=0.8)
+    axes[0].set(title="w after each step (minimum at -1)", xlabel="step", ylabel="w")
+    axes[1].semilogy(result.loss, "o-", ms=3, color="tab:red")
+    axes[1].set(title="loss = (w + 1)^2", xlabel="step", ylabel="loss (log scale)")
+    if show_lr:
+        twin = axes[0].twinx()
+        twin.plot(result.lr, color="tab:green", lw=1)
+        twin.set_ylabel("learning rate", color="tab:green")
+    fig.tight_layout()
+    return plots.save(fig, path)
+
+
+def run_descent(
+    w0: float = 5.0,
+    lr: float = 0.2,
+    steps: int = 40,
+    decay: float = 1.0,
+    decay_steps: int = 1,
+    out: str | Path = "runs/backprop",
+) -> Descent:
+    """`descend`, then write its steps (steps.csv) and figure (descent.png) into `out`.
+
+    What `tfnote backprop` and `tfnote lr-decay` run.
+    """
+    result = descend(w0, lr, steps, decay, decay_steps)
+    out = Path(out)
+    atomic.write_csv(out / "steps.csv", result.rows())
+    plot_descent(result, out / "descent.png", show_lr=decay != 1.0)
+    return result

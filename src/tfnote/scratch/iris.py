@@ -1,4 +1,4 @@
-"""Class 1: the iris classifier from scratch, and the class-2 optimizer comparison on it.
+"""Class 1: the iris classifier from scratch (class 2 compares optimizers on it: compare.py).
 
 One dense layer written as two variables, w1[4, 3] and b1[3] (truncated normal,
 stddev 0.1, TensorFlow seed 116 and op seed 1, as the course), softmax on top, mean squared
@@ -9,15 +9,13 @@ with seed 116, the first 120 flowers for training, the last 30 for the test.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from tfnote import _tf
+from tfnote import _tf, atomic, plots
 from tfnote.scratch import loop
 from tfnote.scratch.optimizers import check_lr, make_optimizer
-
-# The two settings of the course's optimizer comparison template: (lr, epochs).
-COURSE_SETTINGS = ((0.1, 500), (0.01, 100))
 
 
 @dataclass
@@ -30,6 +28,32 @@ class IrisResult:
     seconds: float  # total training time, graph tracing included
     w1: np.ndarray
     b1: np.ndarray
+
+    def rows(self) -> list[dict]:
+        """One row per epoch (history.csv): epoch (from 1), loss, test_accuracy."""
+        return [
+            {"epoch": i + 1, "loss": float(loss), "test_accuracy": float(acc)}
+            for i, (loss, acc) in enumerate(zip(self.loss, self.test_accuracy))
+        ]
+
+    def metrics(self) -> dict:
+        """The settings and the final numbers (metrics.json)."""
+        return {
+            "optimizer": self.optimizer,
+            "lr": self.lr,
+            "epochs": self.epochs,
+            "final_loss": float(self.loss[-1]),
+            "test_accuracy": float(self.test_accuracy[-1]),
+            "seconds": round(self.seconds, 4),
+        }
+
+    def lines(self) -> list[str]:
+        """The course's printout for the first, middle and last epoch (counted from 0)."""
+        epochs = sorted({0, self.epochs // 2, self.epochs - 1})
+        return [
+            f"Epoch {i}, loss: {self.loss[i]:.6f}, test_acc: {self.test_accuracy[i]:.4f}"
+            for i in epochs
+        ]
 
 
 def initial_weights():
@@ -81,8 +105,26 @@ def train_iris(
     )
 
 
-def compare_optimizers(
-    names: list[str], lr: float, epochs: int, batch_size: int = 32, safe: bool = False
-) -> list[IrisResult]:
-    """The course's comparison template: each optimizer on the same data and start."""
-    return [train_iris(name, lr, epochs, batch_size, safe) for name in names]
+def run_iris(
+    optimizer: str = "sgd",
+    lr: float = 0.1,
+    epochs: int = 500,
+    batch_size: int = 32,
+    safe: bool = False,
+    out: str | Path = "runs/iris-scratch",
+) -> IrisResult:
+    """`train_iris`, then write what the course shows into `out`.
+
+    history.csv (loss and test accuracy per epoch), loss.png and accuracy.png (the course's
+    two curves), metrics.json (settings and final numbers), weights.txt (the trained w1, b1).
+    What `tfnote iris-scratch` runs.
+    """
+    result = train_iris(optimizer, lr, epochs, batch_size, safe)
+    out = Path(out)
+    atomic.write_csv(out / "history.csv", result.rows())
+    plots.curves({"training loss": result.loss}, "loss", "Loss Function Curve", out / "loss.png")
+    accuracy = {"test accuracy": result.test_accuracy}
+    plots.curves(accuracy, "accuracy", "Acc Curve", out / "accuracy.png", ylim=(0, 1.05))
+    atomic.write_json(out / "metrics.json", result.metrics())
+    atomic.write_text(out / "weights.txt", f"w1\n{result.w1}\nb1\n{result.b1}\n")
+    return result

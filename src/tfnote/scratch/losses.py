@@ -10,10 +10,11 @@ so the loss weighs the two errors differently and the fitted weights lean above 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from tfnote import _tf
+from tfnote import _tf, atomic
 from tfnote.scratch import loop
 from tfnote.scratch.optimizers import SGD, check_lr
 
@@ -111,3 +112,71 @@ def cross_entropy_examples() -> dict:
         "softmax_then_keras_ce": keras.losses.categorical_crossentropy(y_, y_prob).numpy().tolist(),
         "fused": tf.nn.softmax_cross_entropy_with_logits(y_, logits).numpy().tolist(),
     }
+
+
+@dataclass
+class LossComparison:
+    """The yogurt fits under three losses, and the course's cross-entropy numbers."""
+
+    labels: list[str]  # "MSE", "custom COST=1 PROFIT=99", and the swapped one
+    fits: list[SalesFit]
+    cross_entropy: dict  # what cross_entropy_examples returns
+
+    def report(self) -> dict:
+        """What losses.json holds."""
+        fits = [
+            {
+                "loss": label,
+                "w": fit.w.tolist(),
+                "final_loss": float(fit.loss[-1]),
+                "epochs": len(fit.loss),
+            }
+            for label, fit in zip(self.labels, self.fits)
+        ]
+        return {"sales_fits": fits, "cross_entropy": self.cross_entropy}
+
+    def lines(self) -> list[str]:
+        """The fitted weights of each loss, then the cross-entropy checks, as printed."""
+        out = ["yogurt sales, y = x1 + x2 + noise: fitted weights (the truth is 1, 1)"]
+        for label, fit in zip(self.labels, self.fits):
+            out.append(
+                f"  {label:<34} w = [{fit.w[0]:.4f}, {fit.w[1]:.4f}]  "
+                f"({len(fit.loss)} epochs, {fit.seconds:.2f} s)"
+            )
+        ce = self.cross_entropy
+        out.append(
+            f"cross entropy to [1, 0]: [0.6, 0.4] -> {ce['two_guesses'][0]:.3f}, "
+            f"[0.8, 0.2] -> {ce['two_guesses'][1]:.3f}"
+        )
+        out.append("softmax then CE: " + " ".join(f"{v:.5f}" for v in ce["softmax_then_ce"]))
+        out.append("fused op:        " + " ".join(f"{v:.5f}" for v in ce["fused"]))
+        return out
+
+
+def run_losses(
+    cost: float = 1.0,
+    profit: float = 99.0,
+    epochs: int | None = None,
+    lr: float = 0.002,
+    out: str | Path = "runs/losses",
+) -> LossComparison:
+    """Fit the sales data with MSE, the cost-sensitive loss, and that loss with COST and
+    PROFIT swapped; add the cross-entropy checks; write it all to `out`/losses.json.
+
+    What `tfnote losses` runs.
+    """
+    result = LossComparison(
+        labels=[
+            "MSE",
+            f"custom COST={cost:g} PROFIT={profit:g}",
+            f"custom COST={profit:g} PROFIT={cost:g} (swapped)",
+        ],
+        fits=[
+            fit_sales("mse", epochs=epochs, lr=lr),
+            fit_sales("custom", cost, profit, epochs, lr),
+            fit_sales("custom", profit, cost, epochs, lr),
+        ],
+        cross_entropy=cross_entropy_examples(),
+    )
+    atomic.write_json(Path(out) / "losses.json", result.report())
+    return result

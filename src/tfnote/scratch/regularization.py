@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tfnote import _tf, plots
+from tfnote import _tf, atomic, plots
 from tfnote.csvfile import read_columns
 from tfnote.errors import TfnoteError
 from tfnote.scratch import loop
@@ -106,3 +106,57 @@ def plot_boundaries(x: np.ndarray, y: np.ndarray, fits: list[NetFit], path: str 
         ax.set_aspect("equal")
     fig.tight_layout()
     plots.save(fig, path)
+
+
+def find_points(data: str | Path | None = None) -> Path:
+    """`data` itself, or the course's dot.csv in the current folder, $TFNOTE_DATA or the
+    Keras cache."""
+    if data:
+        return Path(data)
+    from tfnote.data.locate import find_file
+
+    hint = (
+        "pass --data PATH to the course's dot.csv or any CSV with two feature columns "
+        "and a 0/1 label"
+    )
+    return find_file("dot.csv", hint=hint, current_folder=True)
+
+
+def run_regularization(
+    data: str | Path | None = None,
+    features: tuple[str, str] = ("x1", "x2"),
+    label: str = "y_c",
+    l2: float = 0.03,
+    lr: float = 0.01,
+    epochs: int = 400,
+    batch_size: int = 32,
+    seed: int = 1,
+    out: str | Path = "runs/regularization",
+) -> list[NetFit]:
+    """Train the 2-11-1 net on `data` (default: dot.csv) without and with L2 factor `l2`.
+
+    Writes into `out` boundaries.png (both 0.5 contours over the points) and metrics.json
+    (the data file, its size and each run's final loss). Returns the two fits.
+    What `tfnote regularization` runs.
+    """
+    if len(features) != 2 or not all(features):
+        raise TfnoteError(f"--features needs two column names, got {','.join(features)!r}")
+    check_lr(lr)
+    loop.check_epochs(epochs)
+    if l2 < 0:
+        raise TfnoteError(f"the L2 factor must be 0 or more, got {l2}")
+    path = find_points(data)
+    x, y = read_points(path, features, label)
+    fits = [train_net(x, y, factor, lr, epochs, batch_size, seed) for factor in (0.0, l2)]
+    out = Path(out)
+    plot_boundaries(x, y, fits, out / "boundaries.png")
+    metrics = {
+        "data": str(path),
+        "points": len(x),
+        "runs": [
+            {"l2": f.l2, "final_loss": float(f.loss[-1]), "seconds": round(f.seconds, 4)}
+            for f in fits
+        ],
+    }
+    atomic.write_json(out / "metrics.json", metrics)
+    return fits

@@ -1,0 +1,276 @@
+"""`tfnote.RunFolder`: a Keras callback that gives any `model.fit` a resumable run folder.
+
+    model.fit(x, y, epochs=5, validation_data=(x_val, y_val),
+              callbacks=[tfnote.RunFolder("runs/mine")])
+
+Run the same script again after Ctrl-C or kill -9 and training continues after the last
+saved epoch, with the optimizer's state (the way Keras's BackupAndRestore moves the start
+epoch in `on_train_begin`); a finished run is not trained again. The folder ends with
+the course's artifacts: history, curves.png, weights.txt, summary.txt, the best weights,
+metrics.json and the model as model.keras (tfnote.run_folder lists them), so `tfnote
+predict`, `params` and `curves` work on it. `tfnote train` uses this same callback.
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from tfnote import _tf, run_folder
+from tfnote.errors import TfnoteError
+
+_, keras = _tf.load()
+
+SAVE_INTERVAL_S = 1.0  # the resume state is saved after an epoch at most this often (and last)
+
+
+def _better(key: str, value: float, best: float | None) -> bool:
+    if best is None:
+        return True
+    return value > best if "acc" in key else value < best
+
+
+def signature(model) -> list[list[int]]:
+    """Each weight's shape: a continuation must be the same network.
+
+    (Not the weights' names: Keras numbers layers per process, dense, dense_1, ...)
+    """
+    return [list(w.shape) for w in model.weights]
+
+
+class RunFolder(keras.callbacks.Callback):
+    """Save, resume and document a training run in folder `path`.
+
+    Args:
+        path: the run folder (created when training starts).
+        data: the `tfnote.load_dataset` result, to record the dataset and class names.
+        scale: what the inputs were multiplied by (1/255 for images divided by 255), so
+            `tfnote predict` prepares photos the same way. None: not recorded.
+        class_names: names of the classes (default: the data's).
+        monitor: the log value that picks the best epoch ("auto": val_loss when there is
+            validation, else loss).
+        fresh: start over, deleting what an earlier run left in `path`.
+        title: the title of the figures (default: the folder's name).
+        spec: the tfnote preset (Spec) this run follows, when `tfnote train` runs it.
+        verbose: print a line when resuming or when a run is already finished.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        data=None,
+        scale: float | None = None,
+        class_names: list[str] | None = None,
+        monitor: str = "auto",
+        fresh: bool = False,
+        title: str = "",
+        spec=None,
+        verbose: bool = True,
+    ):
+        super().__init__()
+        self.path = Path(path)
+        self.data = data
+        self.scale = scale
+        self.class_names = class_names or (data.class_names if data is not None else None)
+        self.monitor = monitor
+        self.fresh = fresh
+        self.title = title or (spec.title or spec.name if spec is not None else self.path.name)
+        self.spec = spec
+        self.verbose = verbose
+        self.state: dict = {}
+        self.ctrl_c_pressed = False
+        self._previous_handler = None
+
+    # --- the start: check, restore, record -----------------------------------------------
+
+    def on_train_begin(self, logs=None):
+        self.epochs = self.params.get("epochs") or 0
+        if self.fresh:
+            run_folder.clear(self.path)
+            self.fresh = False  # a second fit() on this callback continues
+        state = run_folder.read_state(self.path)
+        self.state = state or {"epoch": 0, "history": [], "best": None, "train_seconds": 0.0}
+        self.recorded = False
+        if state is not None:
+            # A subclassed model gets its weights at its first call: make them now, so the
+            # checkpoint has somewhere to go.
+            self._build(run_folder.read_info(self.path)["input_shape"])
+            self._record()
+            run_folder.load_checkpoint(self.model, self.path, self.state)
+            done = self.state["epoch"]
+            self.model._initial_epoch = done  # where fit's epoch loop starts (as Keras's own)
+            if self.verbose and done < self.epochs:
+                print(f"resuming {self.path} after epoch {done} of {self.epochs}")
+            elif self.verbose:
+                print(
+                    f"{self.path} already finished {done} epochs"
+                    " (--fresh retrains, --epochs N extends)"
+                )
+        elif self.model.built or self.data is not None:
+            self._build(self.data.input_shape if self.data is not None else None)
+            self._record()  # else after the first epoch, when Keras has built the model
+        self.unsaved = False
+        self.last_save = self.started = time.monotonic()
+        self._catch_ctrl_c()
+
+    def _build(self, input_shape) -> None:
+        if not self.model.built and input_shape is not None:
+            self.model(np.zeros((1, *input_shape), "float32"))
+
+    def _record(self) -> None:
+        """Write spec.json and model.json; refuse a folder that holds another network."""
+        saved = self.state.get("signature")
+        if saved is not None and saved != signature(self.model):
+            raise TfnoteError(
+                f"{self.path} holds a run of a different model; use another folder or"
+                " fresh=True (--fresh) to start over"
+            )
+        self.state["signature"] = signature(self.model)
+        if self.spec is not None:
+            run_folder.write_spec(self.path, self.spec)
+        run_folder.write_info(self.path, self._info())
+        self.recorded = True
+
+    def _info(self) -> dict:
+        """model.json: what a reader needs to use the model without the training script."""
+        model = self.model
+        if getattr(model, "inputs", None):
+            input_shape = tuple(model.inputs[0].shape[1:])
+        else:  # a subclassed model knows the shape of its first call
+            input_shape = tuple(next(iter(model._build_shapes_dict.values()))[1:])
+        output = model(np.zeros((1, *input_shape), "float32"), training=False)
+        info = {
+            "built_by": f"preset {self.spec.name}" if self.spec is not None else "own model",
+            "model_class": type(model).__name__,
+            "input_shape": [int(d) for d in input_shape],
+            "num_classes": int(output.shape[-1]),
+            "class_names": self.class_names,
+            "scale": self.scale,
+            "params": int(model.count_params()),
+            "title": self.title,
+        }
+        if self.spec is not None:  # how to rebuild it without model.keras
+            info.update(model=self.spec.model, model_args=self.spec.model_args)
+            info.update(dataset=self.spec.dataset)
+        if self.data is not None:
+            info.update(
+                dataset=info.get("dataset") or self.data.name,
+                data_source=self.data.source,
+                info=self.data.info,
+            )
+        return info
+
+    # --- each epoch: history, best weights, resume state ----------------------------------
+
+    def on_epoch_end(self, epoch, logs=None):
+        row = {"epoch": epoch + 1, **{k: float(v) for k, v in (logs or {}).items()}}
+        if not self.recorded:
+            self._record()
+        if not math.isfinite(row.get("loss", 0.0)):
+            self._restore_ctrl_c()
+            raise TfnoteError(
+                f"the loss became {row['loss']} in epoch {epoch + 1}: training diverged"
+                " (try a smaller learning rate); the last good checkpoint is kept"
+            )
+        self.state["history"].append(row)
+        self.state["epoch"] = epoch + 1
+        key = self._monitor_key(row)
+        if key in row and _better(key, row[key], self.state.get("best")):
+            self.state.update(best=row[key], best_epoch=epoch + 1, monitor=key)
+            run_folder.save_best(self.path, self.model)
+        self.unsaved = True
+        now = time.monotonic()
+        if self.ctrl_c_pressed or now - self.last_save >= SAVE_INTERVAL_S:
+            self._save_state()
+        if self.ctrl_c_pressed:
+            self._stop()
+
+    def _monitor_key(self, row: dict) -> str:
+        """The value that picks the best epoch; "auto" switches to val_loss once it appears."""
+        if self.monitor != "auto":
+            return self.monitor
+        if "val_loss" in row and self.state.get("monitor") != "val_loss":
+            self.state["best"] = None  # validated epochs compete only with each other
+        if "val_loss" in row or self.state.get("monitor") == "val_loss":
+            return "val_loss"
+        return "loss"
+
+    def _save_state(self):
+        now = time.monotonic()
+        self.state["train_seconds"] = self.state.get("train_seconds", 0.0) + now - self.started
+        self.started = self.last_save = now
+        run_folder.save_state(self.path, self.model, self.state)
+        self.unsaved = False
+
+    # --- the end: artifacts ----------------------------------------------------------------
+
+    def on_train_end(self, logs=None):
+        self._restore_ctrl_c()
+        self.model._initial_epoch = None  # a later fit() on this model starts where it asks
+        if self.unsaved:
+            self._save_state()
+        history = self.state["history"]
+        run_folder.write_artifacts(self.path, self.model, history, self.title)
+        problem = run_folder.save_model(self.path, self.model)
+        if problem:
+            print(f"tfnote: note: {problem}; everything else is saved")
+        if history:
+            run_folder.write_metrics(self.path, self.summary(history[-1]))
+
+    def summary(self, last_row: dict | None = None) -> dict:
+        """Facts about the training (epochs, time, best epoch), plus the last epoch's logs."""
+        scores = {k: v for k, v in (last_row or {}).items() if k != "epoch"}
+        return {
+            **({"evaluated_on": "last epoch"} if scores else {}),
+            **scores,
+            "epochs": self.state["epoch"],
+            "train_seconds": round(self.state.get("train_seconds", 0.0), 2),
+            "params": int(self.model.count_params()),
+            "best_epoch": self.state.get("best_epoch"),
+            "monitor": self.state.get("monitor"),
+        }
+
+    @property
+    def history(self) -> list[dict]:
+        return self.state.get("history", [])
+
+    # --- Ctrl-C: stop at a safe point ------------------------------------------------------
+    # Python runs a signal's handler wherever the main thread happens to be. When that is a
+    # finalizer or a C callback (TF freeing an iterator, h5py writing a checkpoint), the
+    # KeyboardInterrupt is printed as "ignored" and training goes on: a fresh-clone CI run
+    # once saw Ctrl-C end in a finished run with exit code 0. So while fit runs, Ctrl-C only
+    # sets a flag; training stops after the current block of steps, or after the epoch
+    # that just finished has been saved. A second Ctrl-C gets Python's usual handling.
+
+    def _catch_ctrl_c(self):
+        self.ctrl_c_pressed = False
+        if threading.current_thread() is threading.main_thread():  # signals: main only
+            # (None means a handler set outside Python: put Python's usual one back)
+            self._previous_handler = signal.getsignal(signal.SIGINT) or signal.default_int_handler
+            signal.signal(signal.SIGINT, self._press)
+
+    def _press(self, signum, frame):
+        self.ctrl_c_pressed = True
+        self._restore_ctrl_c()  # pressed again: stop at once
+
+    def _restore_ctrl_c(self):
+        if self._previous_handler is not None:
+            signal.signal(signal.SIGINT, self._previous_handler)
+            self._previous_handler = None
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.ctrl_c_pressed:
+            self._stop()
+
+    def _stop(self):
+        self._restore_ctrl_c()
+        saved = (run_folder.read_state(self.path) or {}).get("epoch", 0)
+        raise KeyboardInterrupt(f"epoch {saved} is saved in {self.path}")
+
+    on_test_batch_end = on_train_batch_end

@@ -43,7 +43,10 @@ class 1 wrote by hand: the forward pass, the loss, the gradients and the updates
 
 def iris_sequential():
     return keras.Sequential(
-        [layers.Dense(3, activation="softmax", kernel_regularizer=keras.regularizers.l2())]
+        [
+            keras.Input(shape=(4,)),  # 4 measurements per flower
+            layers.Dense(3, activation="softmax", kernel_regularizer=keras.regularizers.l2()),
+        ]
     )
 
 
@@ -108,6 +111,7 @@ def iris_program(style, out):
 def mlp_sequential():
     return keras.Sequential(
         [
+            keras.Input(shape=(28, 28, 1)),
             layers.Flatten(),
             layers.Dense(128, activation="relu"),
             layers.Dense(10, activation="softmax"),
@@ -129,8 +133,9 @@ class MnistModel(keras.Model):
 
 def show_sample(data):
     """p13_mnist_datasets: the arrays' shapes and the first image as text."""
-    print(f"{data.name}: x_train {data.x_train.shape} {data.x_train.dtype}, x_test "
-          f"{data.x_test.shape}; first label {data.y_train[0]} ({data.class_names[data.y_train[0]]})")
+    label = data.y_train[0]
+    print(f"{data.name}: x_train {data.x_train.shape} {data.x_train.dtype}", end=", ")
+    print(f"x_test {data.x_test.shape}; first image, label {label} ({data.class_names[label]}):")
     for row in data.x_train[0, ::2, :, 0]:  # every other row: characters are tall
         print("".join("#" if pixel > 127 else "." for pixel in row))
 

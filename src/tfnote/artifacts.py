@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from pathlib import Path
 
 import numpy as np
@@ -34,9 +35,29 @@ def write_weights_txt(model, path: Path) -> None:
     atomic.write_text(path, weights_text(model))
 
 
+SUMMARY_WIDTH = 100  # characters: room for every column, "Param #" included
+
+
 def summary_text(model) -> str:
+    """`model.summary()` as text, every column whole whatever the terminal's width.
+
+    Keras draws the table with rich, whose console takes its width from the terminal
+    (or $COLUMNS) and cuts what does not fit, first the "Param #" column: the course's
+    lesson that a Dense layer has (inputs + 1) * outputs parameters. So the width is
+    fixed while the summary is drawn.
+    """
     lines: list[str] = []
-    model.summary(print_fn=lambda line, *args, **kwargs: lines.append(line), line_length=100)
+    saved = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = str(SUMMARY_WIDTH + 4)
+    try:
+        model.summary(
+            print_fn=lambda line, *args, **kwargs: lines.append(line), line_length=SUMMARY_WIDTH
+        )
+    finally:
+        if saved is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = saved
     return "\n".join(lines) + "\n"
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import math
 import os
 import tempfile
 from collections.abc import Iterator
@@ -54,7 +55,22 @@ def write_text(path: str | os.PathLike, text: str) -> None:
 
 
 def write_json(path: str | os.PathLike, data: Any) -> None:
-    write_text(path, json.dumps(data, indent=2, sort_keys=False) + "\n")
+    """`data` as JSON; NaN and infinities become null (bare NaN is not JSON: readers fail)."""
+    text = json.dumps(finite(data), indent=2, sort_keys=False, allow_nan=False)
+    write_text(path, text + "\n")
+
+
+def finite(data: Any) -> Any:
+    """`data` with every non-finite float (NaN, inf, also NumPy's) replaced by None."""
+    if isinstance(data, float):  # np.float64 is a float too
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {k: finite(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [finite(v) for v in data]
+    if hasattr(data, "dtype") and hasattr(data, "item") and getattr(data, "ndim", 1) == 0:
+        return finite(data.item())  # a NumPy scalar such as np.float32
+    return data
 
 
 def write_csv(path: str | os.PathLike, rows: list[dict]) -> None:

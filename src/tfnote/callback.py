@@ -91,11 +91,15 @@ class RunFolder(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         self.epochs = self.params.get("epochs") or 0
+        run_folder.lock(self.path)  # one writer at a time
         if self.fresh:
             run_folder.clear(self.path)
             self.fresh = False  # a second fit() on this callback continues
         state = run_folder.read_state(self.path)
+        run_folder.clean_leftovers(self.path, state)
         self.state = state or {"epoch": 0, "history": [], "best": None, "train_seconds": 0.0}
+        if self.data is not None:
+            self._check_data(self.data.fingerprint())
         self.recorded = False
         if state is not None:
             # A subclassed model gets its weights at its first call: make them now, so the
@@ -119,6 +123,21 @@ class RunFolder(keras.callbacks.Callback):
         self.last_save = self.started = time.monotonic()
         self._catch_ctrl_c()
 
+    def _check_data(self, fingerprint: str) -> None:
+        saved = self.state.get("data_fingerprint")
+        if saved is not None and saved != fingerprint:
+            self.release()
+            raise TfnoteError(
+                f"{self.path} was trained on other data (a different dataset, or the same one"
+                " changed); use --fresh (fresh=True) or another folder"
+            )
+        self.state["data_fingerprint"] = fingerprint
+
+    def release(self) -> None:
+        """Give up the folder's lock (and Ctrl-C handling): fit ended, or failed."""
+        self._restore_ctrl_c()
+        run_folder.release(self.path)
+
     def _build(self, input_shape) -> None:
         if not self.model.built and input_shape is not None:
             self.model(np.zeros((1, *input_shape), "float32"))
@@ -127,6 +146,7 @@ class RunFolder(keras.callbacks.Callback):
         """Write spec.json and model.json; refuse a folder that holds another network."""
         saved = self.state.get("signature")
         if saved is not None and saved != signature(self.model):
+            self.release()
             raise TfnoteError(
                 f"{self.path} holds a run of a different model; use another folder or"
                 " fresh=True (--fresh) to start over"
@@ -173,7 +193,7 @@ class RunFolder(keras.callbacks.Callback):
         if not self.recorded:
             self._record()
         if not math.isfinite(row.get("loss", 0.0)):
-            self._restore_ctrl_c()
+            self.release()
             raise TfnoteError(
                 f"the loss became {row['loss']} in epoch {epoch + 1}: training diverged"
                 " (try a smaller learning rate); the last good checkpoint is kept"
@@ -211,7 +231,6 @@ class RunFolder(keras.callbacks.Callback):
     # --- the end: artifacts ----------------------------------------------------------------
 
     def on_train_end(self, logs=None):
-        self._restore_ctrl_c()
         self.model._initial_epoch = None  # a later fit() on this model starts where it asks
         if self.unsaved:
             self._save_state()
@@ -222,6 +241,7 @@ class RunFolder(keras.callbacks.Callback):
             print(f"tfnote: note: {problem}; everything else is saved")
         if history:
             run_folder.write_metrics(self.path, self.summary(history[-1]))
+        self.release()
 
     def summary(self, last_row: dict | None = None) -> dict:
         """Facts about the training (epochs, time, best epoch), plus the last epoch's logs."""
@@ -269,7 +289,7 @@ class RunFolder(keras.callbacks.Callback):
             self._stop()
 
     def _stop(self):
-        self._restore_ctrl_c()
+        self.release()
         saved = (run_folder.read_state(self.path) or {}).get("epoch", 0)
         raise KeyboardInterrupt(f"epoch {saved} is saved in {self.path}")
 

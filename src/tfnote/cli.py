@@ -8,6 +8,7 @@ answer at once. Each command group lives in tfnote/commands/<group>.py and expos
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import os
 import sys
@@ -16,7 +17,7 @@ from tfnote import __version__
 from tfnote.errors import TfnoteError
 
 # One module per command group, in the order `tfnote --help` lists them.
-COMMAND_MODULES = ("train", "scratch", "images", "zoo", "sequences")
+COMMAND_MODULES = ("train", "show", "scratch", "images", "zoo", "sequences", "report")
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -38,6 +39,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+WRITE_ERRORS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT, errno.EFBIG}
+
+
+def os_error_line(e: OSError) -> str:
+    """An OSError that escaped a command, as the one line the user sees."""
+    where = f" {e.filename}" if e.filename else ""
+    reason = e.strerror or str(e)
+    if e.errno in WRITE_ERRORS:
+        return f"cannot write{where}: {reason}"
+    return f"{where.strip()}: {reason}" if where else reason
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -52,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as e:  # a full disk, a read-only file system... found while writing
+        print(f"tfnote: error: {os_error_line(e)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt as e:
         saved = f"{e}; " if str(e) else ""  # the run folder says which epoch it saved
         print(

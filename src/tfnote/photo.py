@@ -317,12 +317,8 @@ class Found:
     box: tuple[int, int, int, int]  # top, bottom, left, right (exclusive)
 
 
-def find_object(ink: np.ndarray, seeds: np.ndarray | None = None) -> Found | str:
-    """The object in a boolean 'far from the background' map, or why there is none.
-
-    With `seeds`, only the parts of `ink` that hold a seed count (hysteresis, as in Canny's
-    edge detector): a faint trouser leg stays joined to the waist that reached the level.
-    """
+def find_object(ink: np.ndarray) -> Found | str:
+    """The object in a boolean 'far from the background' map, or why there is none."""
     from scipy import ndimage
 
     fraction = ink.mean()
@@ -330,8 +326,6 @@ def find_object(ink: np.ndarray, seeds: np.ndarray | None = None) -> Found | str
         return f"nearly all foreground ({fraction:.0%} of the photo differs from its border)"
     labels, count = ndimage.label(ink, structure=np.ones((3, 3)))
     areas = np.bincount(labels.ravel(), minlength=count + 1)
-    if seeds is not None:
-        areas[np.setdiff1d(np.arange(count + 1), labels[seeds])] = 0
     areas[0] = 0
     largest = areas.max()
     if largest < max(4, MIN_OBJECT * ink.size):
@@ -441,14 +435,11 @@ def _prepare_object(a: np.ndarray, result: Prepared, level: int | None) -> Prepa
     else:
         result.level, result.level_by = clamp_level(otsu(bg.distance), bg.noise), "auto"
         ink = bg.distance > result.level
-    floor = clamp_level(0, bg.noise)  # the lowest level the paper's noise allows
-    if level is None:
-        found = find_object(bg.distance > floor, seeds=ink)
-    else:
-        found = find_object(ink)
+    found = find_object(ink)
     automatic = result.mode == "auto"
     if isinstance(found, str) and automatic and found.startswith("nearly all background"):
-        if level is None and result.level > floor:  # a faint object: seeds at the floor too
+        floor = clamp_level(0, bg.noise)  # the lowest level the paper's noise allows
+        if level is None and result.level > floor:  # a faint object: try the lowest level
             result.notes.append(f"level {result.level}: {found}; tried {floor}")
             result.level = floor
             found = find_object(bg.distance > floor)

@@ -18,6 +18,7 @@ so a kill at any moment leaves a folder that resumes from its last saved epoch. 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -34,6 +35,8 @@ SPEC, INFO, STATE, HISTORY, METRICS = (
 )
 BEST, MODEL, CURVES, WEIGHTS_TXT = "best.weights.h5", "model.keras", "curves.png", "weights.txt"
 CHECKPOINTS = "checkpoints"
+LOCK = "run.lock"  # held (an OS file lock) by the process that trains into the folder
+FORECAST, FORECAST_PLOT = "forecast.json", "forecast.png"  # written by tfnote.forecast
 
 # Spec fields that may differ between a run and its continuation.
 FREE_FIELDS = {"epochs", "data_dir", "title"}
@@ -124,6 +127,33 @@ def curves_path(run_dir: str | Path) -> Path:
     return Path(run_dir) / CURVES
 
 
+def is_run_folder(path: str | Path) -> bool:
+    """A folder that training has written into (model.json or spec.json)."""
+    path = Path(path)
+    return (path / INFO).is_file() or (path / SPEC).is_file()
+
+
+def has_spec(run_dir: str | Path) -> bool:
+    """Made by `tfnote train` (a preset's spec.json), not by a script of one's own."""
+    return (Path(run_dir) / SPEC).is_file()
+
+
+def last_saved(run_dir: str | Path) -> float | None:
+    """When the run last wrote its state (or, before its first epoch, model.json), or None."""
+    times = [p.stat().st_mtime for p in (Path(run_dir) / STATE, Path(run_dir) / INFO) if p.is_file()]
+    return max(times, default=None)
+
+
+def read_forecast(run_dir: str | Path) -> dict | None:
+    """A price run's forecast.json (written by tfnote.forecast), or None."""
+    path = Path(run_dir) / FORECAST
+    return _read_dict(path) if path.is_file() else None
+
+
+def forecast_plot_path(run_dir: str | Path) -> Path:
+    return Path(run_dir) / FORECAST_PLOT
+
+
 def weights_txt_path(run_dir: str | Path) -> Path:
     return Path(run_dir) / WEIGHTS_TXT
 
@@ -156,6 +186,84 @@ def check_spec(run_dir: str | Path, spec: Spec, fresh: bool) -> int:
     return state["epoch"]
 
 
+# --- one writer at a time ------------------------------------------------------------------
+# An OS file lock: the system drops it when its process ends, so a kill -9 leaves no stale
+# lock behind. fcntl on Linux and macOS, msvcrt on Windows.
+
+_held: dict[Path, object] = {}  # folder -> the open lock file of this process
+
+
+def _try_lock(f) -> bool:
+    try:
+        if os.name == "nt":
+            import msvcrt
+
+            msvcrt.locking(f.fileno(), msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
+
+
+def lock(run_dir: str | Path) -> None:
+    """Take the folder's lock for this process, or say which process trains into it."""
+    run_dir = Path(run_dir)
+    release(run_dir)  # this process again (a notebook re-running fit): take it anew
+    run_dir.mkdir(parents=True, exist_ok=True)
+    f = open(run_dir / LOCK, "a+", encoding="utf-8")  # noqa: SIM115 - held until release()
+    if not _try_lock(f):
+        f.seek(0)
+        other = f.read().strip() or "unknown"
+        f.close()
+        raise TfnoteError(
+            f"{run_dir} is being trained by another process (pid {other}); wait for it to"
+            " finish or stop it"
+        )
+    f.seek(0)
+    f.truncate()
+    f.write(f"{os.getpid()}\n")
+    f.flush()
+    _held[run_dir.resolve()] = f
+
+
+def release(run_dir: str | Path) -> None:
+    f = _held.pop(Path(run_dir).resolve(), None)
+    if f is not None:
+        f.close()  # closing drops the OS lock
+
+
+def is_running(run_dir: str | Path) -> bool:
+    """Whether some process holds the folder's lock (is training into it now)."""
+    path = Path(run_dir) / LOCK
+    if Path(run_dir).resolve() in _held:
+        return True
+    if not path.is_file():
+        return False
+    with open(path, "a+", encoding="utf-8") as f:
+        return not _try_lock(f)  # closing the file drops the lock we may have taken
+
+
+def check_not_running(run_dir: str | Path) -> None:
+    if Path(run_dir).resolve() not in _held and is_running(run_dir):
+        lock(run_dir)  # raises, naming the other process
+
+
+def clean_leftovers(run_dir: str | Path, state: dict | None) -> None:
+    """Remove what a kill can leave: temporary files, and checkpoints state.json doesn't name."""
+    run_dir = Path(run_dir)
+    keep = run_dir / state["checkpoint"] if state and state.get("checkpoint") else None
+    for folder in (run_dir, run_dir / CHECKPOINTS):
+        if folder.is_dir():
+            for path in folder.glob(".*.*"):  # atomic.py's temporary names: .<name>.<random>
+                path.unlink(missing_ok=True)
+    for path in (run_dir / CHECKPOINTS).glob("epoch-*.weights.h5"):
+        if path != keep:
+            path.unlink(missing_ok=True)
+
+
 def clear(run_dir: str | Path) -> None:
     """Remove what an earlier run left, so a fresh one starts clean."""
     run_dir = Path(run_dir)
@@ -179,12 +287,31 @@ def write_metrics(run_dir: str | Path, metrics: dict) -> None:
 
 
 def save_state(run_dir: str | Path, model, state: dict) -> None:
-    """Checkpoint the model and optimizer for epoch state['epoch'], then point state.json at it."""
+    """Checkpoint the model and optimizer for epoch state['epoch'], then point state.json at it.
+
+    A full disk is found before writing (h5py has crashed the process on one: exit 139);
+    any write error stops training with one line and keeps the last good checkpoint.
+    """
     run_dir = Path(run_dir)
     name = f"{CHECKPOINTS}/epoch-{state['epoch']:04d}.weights.h5"
-    atomic.save_weights(model, run_dir / name)
-    previous, state["checkpoint"] = state.get("checkpoint"), name
-    atomic.write_json(run_dir / STATE, state)
+    previous = state.get("checkpoint")
+    kept = f"the last good checkpoint ({previous}) is kept" if previous else "nothing was saved"
+    # Weights plus up to two optimizer slots per weight (Adam), in float32, and some slack.
+    need = 3 * 4 * int(model.count_params()) + (1 << 20)
+    (run_dir / CHECKPOINTS).mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(run_dir / CHECKPOINTS).free
+    if free < 2 * need:
+        raise TfnoteError(
+            f"not enough disk space for the checkpoint of epoch {state['epoch']} in {run_dir}"
+            f" (about {need >> 20} MB needed, {free >> 20} MB free); {kept}"
+        )
+    try:
+        atomic.save_weights(model, run_dir / name)
+        state["checkpoint"] = name
+        atomic.write_json(run_dir / STATE, state)
+    except OSError as e:
+        state["checkpoint"] = previous
+        raise TfnoteError(f"cannot write the checkpoint in {run_dir} ({e}); {kept}") from None
     if previous and previous != name:
         (run_dir / previous).unlink(missing_ok=True)
 

@@ -63,16 +63,28 @@ def split_validation(spec: Spec, data: Data):
     return data.x_train, data.y_train, None, None
 
 
-def make_pipeline(x, y, spec: Spec, training: bool = False, augment=None):
+def make_pipeline(x, y, spec: Spec, seeds=None, augment=None):
     """A tf.data pipeline: (shuffle) -> batch -> cast and scale (-> augment) -> prefetch.
 
+    With `seeds` (training data: an epoch_seeds callback) the samples are shuffled in an
+    order that depends only on the seed and the epoch, so a resumed run sees the batches
+    an uninterrupted one would.
     Scaling per batch keeps the arrays in their compact dtype (uint8 images) in memory.
     """
     tf, _ = _tf.load()
-    ds = tf.data.Dataset.from_tensor_slices((x, y))
-    if training and spec.shuffle:
-        ds = ds.shuffle(len(x), seed=spec.seed, reshuffle_each_iteration=True)
-    ds = ds.batch(spec.batch_size if training else max(spec.batch_size, 256))
+    if seeds is not None and spec.shuffle:
+        x, y = tf.constant(x), tf.constant(y)
+        n = int(x.shape[0])
+
+        def epoch_order(_):
+            seed = tf.stack([tf.constant(spec.seed, tf.int64), seeds.epoch.read_value()])
+            return tf.random.experimental.stateless_shuffle(tf.range(n, dtype=tf.int64), seed)
+
+        ds = tf.data.Dataset.from_tensors(0).map(epoch_order).unbatch()
+        ds = ds.batch(spec.batch_size).map(lambda i: (tf.gather(x, i), tf.gather(y, i)))
+    else:
+        ds = tf.data.Dataset.from_tensor_slices((x, y))
+        ds = ds.batch(spec.batch_size if seeds is not None else max(spec.batch_size, 256))
     scale = spec.scale
 
     def prepare(xb, yb):
@@ -85,6 +97,36 @@ def make_pipeline(x, y, spec: Spec, training: bool = False, augment=None):
         # gets which draw would change from run to run; one at a time, a seed repeats its run.
         ds = ds.map(lambda xb, yb: (augment(xb, training=True), yb))
     return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def epoch_seeds(seed: int, *models):
+    """A callback that makes epoch k's randomness a function of (seed, k) alone.
+
+    It sets the epoch that the data order reads (make_pipeline), and the seed state of
+    every random layer (Dropout, augmentation) at the start of each epoch. Keras keeps
+    that state outside the saved weights, so without this a resumed run would draw other
+    dropout masks and augmentations than an uninterrupted one.
+    """
+    tf, keras = _tf.load()
+
+    class EpochSeeds(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch.assign(epoch)
+            generators = [
+                g
+                for model in (self.model, *models)
+                for layer in model._flatten_layers()
+                for g in getattr(layer, "_seed_generators", [])
+            ]
+            for i, generator in enumerate(generators):
+                state = np.array([seed + epoch, i], generator.state.dtype)
+                generator.state.assign(state)
+
+    return EpochSeeds()
 
 
 # --- step 3 and 4: model and compile ------------------------------------------------------
@@ -188,10 +230,14 @@ def run(
     fresh: bool = False,
     strategy: str = "auto",
 ) -> RunResult:
-    """Train `spec` into run folder `out` (default runs/<spec.name>), resuming if it can."""
+    """Train `spec` into run folder `out` (default runs/<spec.name>), resuming if it can.
+
+    `quiet` hides the progress; the one-line result is printed all the same.
+    """
     folder = Path(out) if out else Path("runs") / spec.name
     spec.check()
-    done = run_folder.check_spec(folder, spec, fresh)  # fails early on a mismatched folder
+    run_folder.check_spec(folder, spec, fresh)  # fails early on a mismatched folder
+    run_folder.check_not_running(folder)
     _, keras = _tf.load()
     from tfnote.augment import augmentation
     from tfnote.callback import RunFolder
@@ -202,25 +248,27 @@ def run(
     with pick_strategy(strategy).scope():  # steps 3 and 4
         model = make_model(spec, data.input_shape, data.num_classes)
         compile_model(model, spec, steps_per_epoch=math.ceil(len(x_train) / spec.batch_size))
-    keras.utils.set_random_seed(spec.seed + done)  # so resuming is itself reproducible
     augment = augmentation(spec.augment) if spec.augment else None
+    seeds = epoch_seeds(spec.seed, *([augment] if augment is not None else []))
     folder_callback = RunFolder(
         folder, data=data, scale=spec.scale, monitor=spec.monitor or "auto", fresh=fresh,
         spec=spec, verbose=not quiet,
     )  # fmt: skip
-    model.fit(  # step 5
-        make_pipeline(x_train, y_train, spec, training=True, augment=augment),
-        epochs=spec.epochs,
-        validation_data=make_pipeline(x_val, y_val, spec) if x_val is not None else None,
-        validation_freq=spec.validation_freq,
-        callbacks=[folder_callback, *schedule_callbacks(spec)],
-        shuffle=False,  # the pipeline shuffles, with the spec's seed
-        verbose=0 if quiet else (1 if sys.stdout.isatty() else 2),  # a bar in a terminal
-    )
-    metrics = {**evaluate(model, spec, data, x_val, y_val), **folder_callback.summary()}
-    run_folder.write_metrics(folder, metrics)  # step 6 (the callback wrote the rest)
-    if not quiet:
-        print(result_line(metrics, folder))
+    try:
+        model.fit(  # step 5
+            make_pipeline(x_train, y_train, spec, seeds, augment),
+            epochs=spec.epochs,
+            validation_data=make_pipeline(x_val, y_val, spec) if x_val is not None else None,
+            validation_freq=spec.validation_freq,
+            callbacks=[seeds, folder_callback, *schedule_callbacks(spec)],
+            shuffle=False,  # the pipeline shuffles, with the spec's seed
+            verbose=0 if quiet else (1 if sys.stdout.isatty() else 2),  # a bar in a terminal
+        )
+        metrics = {**evaluate(model, spec, data, x_val, y_val), **folder_callback.summary()}
+        run_folder.write_metrics(folder, metrics)  # step 6 (the callback wrote the rest)
+    finally:
+        folder_callback.release()
+    print(result_line(metrics, folder))  # even when quiet: quiet hides the progress only
     return RunResult(folder, metrics, folder_callback.history, model)
 
 

@@ -12,6 +12,9 @@ import argparse
 import json
 from pathlib import Path
 
+from tfnote.commands.flags import int_range, positive_int, seed
+from tfnote.outputs import check_output_file, check_writable_dir
+
 MAX_LISTED = 50  # skipped entries printed one per line; the rest are counted
 
 
@@ -31,8 +34,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--cache", help="cache file (default: in $TFNOTE_CACHE_DIR or ~/.cache)")
     b.add_argument("--skip-bad", action="store_true", help="leave bad entries out, list them")
     b.add_argument("--mode", choices=["L", "RGB"], help="convert every image to this mode")
-    b.add_argument("--num-classes", type=int, help="labels must be below this")
-    b.add_argument("--workers", type=int, help="decoding processes (default: all cores)")
+    b.add_argument("--num-classes", type=positive_int, help="labels must be below this")
+    b.add_argument(
+        "--workers", type=int_range(1, 512), help="decoding processes (default: all cores)"
+    )
     b.add_argument("--rebuild", action="store_true", help="ignore an up-to-date cache")
     b.set_defaults(func=cmd_dataset_build)
 
@@ -40,9 +45,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--augment", default="mnist", help="augmentation preset (default: mnist)")
     p.add_argument("--data", help="dataset to sample (default: the preset's own, e.g. mnist)")
     p.add_argument("--data-dir", help="folder (or file) holding the dataset")
-    p.add_argument("--samples", type=int, default=6, help="rows: images to show (default 6)")
-    p.add_argument("--copies", type=int, default=5, help="augmented copies per image (default 5)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--samples", type=int_range(1, 200), default=6, help="rows: images to show (default 6)"
+    )
+    p.add_argument(
+        "--copies", type=int_range(1, 20), default=5, help="augmented copies per image (default 5)"
+    )
+    p.add_argument("--seed", type=seed, default=0)
     p.add_argument("--out", default="augment-preview.png", help="PNG to write")
     p.set_defaults(func=cmd_augment_preview)
 
@@ -58,18 +67,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--threshold",
-        type=int,
+        type=int_range(0, 255),
         metavar="LEVEL",
         help="threshold at this level, 0-255 (implies --mode threshold; default level: "
         "from the background)",
     )
-    p.add_argument("--top", type=int, default=3, help="how many classes to list (default 3)")
+    p.add_argument(
+        "--top", type=positive_int, default=3, help="how many classes to list (default 3)"
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--save-inputs", metavar="DIR", help="also save what the model saw as PNGs")
     p.set_defaults(func=cmd_predict)
 
 
 def cmd_dataset_build(args) -> int:
+    if args.cache:
+        check_output_file(args.cache, ".npz")
     from tfnote.data import imagelabel
 
     options = dict(
@@ -114,6 +127,7 @@ def cmd_augment_preview(args) -> int:
         augment.augmentation(args.augment)
     if args.samples < 1 or args.copies < 1:
         raise TfnoteError("--samples and --copies must be at least 1")
+    check_output_file(args.out, ".png")
     import numpy as np
 
     from tfnote.data import load_dataset
@@ -130,6 +144,8 @@ def cmd_augment_preview(args) -> int:
 
 
 def cmd_predict(args) -> int:
+    if args.save_inputs:
+        check_writable_dir(args.save_inputs)
     from tfnote import predict
 
     results = predict.predict(args.run, args.images, args.mode, args.threshold, args.top)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 
+from tfnote.commands.flags import positive_int
 from tfnote.errors import TfnoteError
 
 # flag destination -> dataset_args key of tfnote.data.prices.load
@@ -36,16 +37,6 @@ names match whatever their case). A long table of several stocks needs --ticker 
 Unset flags keep the preset's values; those of the stock presets are shown as defaults."""
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def _columns(text: str) -> list[str]:
     names = [name.strip() for name in text.split(",")]
     if not all(names):
@@ -58,13 +49,13 @@ def add_price_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("price data (class 6)", DESCRIPTION)
     g.add_argument(
         "--window",
-        type=_positive_int,
+        type=positive_int,
         metavar="DAYS",
         help="days in each input window (default: 60)",
     )
     g.add_argument(
         "--test-days",
-        type=_positive_int,
+        type=positive_int,
         metavar="DAYS",
         help="the last DAYS rows are the test part (default: 300, which gives 240 test "
         "windows of 60 days)",

@@ -19,7 +19,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from tfnote.commands.flags import (
+    finite_float,
+    nonnegative_float,
+    positive_float,
+    positive_int,
+    seed,
+)
 from tfnote.errors import TfnoteError
+from tfnote.outputs import check_writable_dir
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,18 +48,22 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("optimizers", help="compare the five hand-written optimizers on iris")
     p.add_argument("--only", default="all", help="comma-separated subset (default: all five)")
-    p.add_argument("--lr", type=float, help="one setting of your own instead of the course's two")
-    p.add_argument("--epochs", type=int, help="with --lr: epochs of that setting")
-    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument(
+        "--lr", type=positive_float, help="one setting of your own instead of the course's two"
+    )
+    p.add_argument("--epochs", type=positive_int, help="with --lr: epochs of that setting")
+    p.add_argument("--batch-size", type=positive_int, default=32)
     p.add_argument("--safe", action="store_true", help="add epsilon 1e-7 to the divisions")
     p.add_argument("--out", help="output folder (default: runs/optimizers)")
     p.set_defaults(func=cmd_optimizers, command_name="optimizers")
 
     p = sub.add_parser("losses", help="MSE vs the cost-sensitive loss; cross entropy checks")
-    p.add_argument("--cost", type=float, default=1.0, help="loss per yogurt made too many")
-    p.add_argument("--profit", type=float, default=99.0, help="profit lost per yogurt too few")
-    p.add_argument("--lr", type=float, default=0.002)
-    p.add_argument("--epochs", type=int, help="default: 15000 for MSE, 10000 for custom")
+    p.add_argument("--cost", type=positive_float, default=1.0, help="loss per yogurt made too many")
+    p.add_argument(
+        "--profit", type=positive_float, default=99.0, help="profit lost per yogurt too few"
+    )
+    p.add_argument("--lr", type=positive_float, default=0.002)
+    p.add_argument("--epochs", type=positive_int, help="default: 15000 for MSE, 10000 for custom")
     p.add_argument("--out", help="output folder (default: runs/losses)")
     p.set_defaults(func=cmd_losses, command_name="losses")
 
@@ -65,31 +77,33 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--features", default="x1,x2", help="the two feature columns")
     p.add_argument("--label", default="y_c", help="the 0/1 label column")
-    p.add_argument("--l2", type=float, default=0.03, help="L2 factor of the second run")
+    p.add_argument("--l2", type=nonnegative_float, default=0.03, help="L2 factor of the second run")
     _train_options(p, lr=0.01, epochs=400)
-    p.add_argument("--seed", type=int, default=1, help="seed of the initial weights")
+    p.add_argument("--seed", type=seed, default=1, help="seed of the initial weights")
     p.set_defaults(func=cmd_regularization, command_name="regularization")
 
 
 def _descent_options(p: argparse.ArgumentParser, decay: bool) -> None:
-    p.add_argument("--w0", type=float, default=5.0, help="starting weight")
-    p.add_argument("--lr", type=float, default=0.2, help="(initial) learning rate")
-    p.add_argument("--steps", type=int, default=40)
+    p.add_argument("--w0", type=finite_float, default=5.0, help="starting weight")
+    p.add_argument("--lr", type=positive_float, default=0.2, help="(initial) learning rate")
+    p.add_argument("--steps", type=positive_int, default=40)
     if decay:
-        p.add_argument("--decay", type=float, default=0.99, help="lr = lr0 * decay^(step/N)")
-        p.add_argument("--decay-steps", type=int, default=1, help="N in the formula above")
+        p.add_argument(
+            "--decay", type=positive_float, default=0.99, help="lr = lr0 * decay^(step/N)"
+        )
+        p.add_argument("--decay-steps", type=positive_int, default=1, help="N in the formula above")
     p.add_argument("--out", help="output folder (default: runs/<command>)")
 
 
 def _train_options(p: argparse.ArgumentParser, lr: float, epochs: int) -> None:
-    p.add_argument("--lr", type=float, default=lr, help=f"learning rate (default {lr})")
-    p.add_argument("--epochs", type=int, default=epochs, help=f"default {epochs}")
-    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=positive_float, default=lr, help=f"learning rate (default {lr})")
+    p.add_argument("--epochs", type=positive_int, default=epochs, help=f"default {epochs}")
+    p.add_argument("--batch-size", type=positive_int, default=32)
     p.add_argument("--out", help="output folder (default: runs/<command>)")
 
 
 def _out(args) -> Path:
-    return Path(args.out or Path("runs") / args.command_name)
+    return check_writable_dir(args.out or Path("runs") / args.command_name)
 
 
 def cmd_descent(args) -> int:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from tfnote.commands.flags import positive_float, positive_int, seed
+from tfnote.outputs import check_output_file, check_writable_dir
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("presets", help="list the named training presets")
@@ -43,20 +46,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_curves)
 
 
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {value}")
-    return value
-
-
 def add_train_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--epochs", type=positive_int)
     p.add_argument("--batch-size", type=positive_int)
@@ -74,7 +63,7 @@ def add_train_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--data-dir", help="folder (or file) holding the dataset")
     p.add_argument("--out", help="run folder (default: runs/<preset>)")
-    p.add_argument("--seed", type=int)
+    p.add_argument("--seed", type=seed)
     p.add_argument(
         "--limit-train",
         type=positive_int,
@@ -114,12 +103,37 @@ SPEC_FLAGS = (
 
 
 def cmd_presets(args) -> int:
-    from tfnote.spec import presets
+    from tfnote.spec import Spec, presets
 
+    rows = [("name", "course (class, program)", "dataset", "model", "epochs", "batch")]
     for name, table in presets().items():
-        aliases = ", ".join(table.get("aliases", []))
-        print(f"{name:24} {aliases:14} {table.get('title', '')}")
+        spec = Spec.from_dict(table)  # fills in the defaults a table does not state
+        rows.append(
+            (
+                name,
+                _short(table.get("course", "")),
+                spec.dataset,
+                spec.model,
+                spec.epochs,
+                spec.batch_size,
+            )
+        )
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        cells = [f"{str(c):<{w}}" for c, w in zip(row[:4], widths)]
+        cells += [f"{str(c):>{w}}" for c, w in zip(row[4:], widths[4:])]
+        print("  ".join(cells).rstrip())
+    print(
+        "\nTrain one with `tfnote train NAME` (the course's program name, e.g. p14, works too)."
+        "\nClasses 1-2 are commands of their own: tfnote backprop, lr-decay, iris-scratch,"
+        " optimizers, losses, activations, regularization."
+    )
     return 0
+
+
+def _short(course: str, width: int = 32) -> str:
+    """The course column without a long remark in brackets ("class 5, beyond the course")."""
+    return course.split(" (")[0] if len(course) > width else course
 
 
 def cmd_train(args) -> int:
@@ -132,6 +146,7 @@ def cmd_train(args) -> int:
         if Path(file).is_file():
             changes["model"] = f"{Path(file).resolve()}:{func}"
     spec = spec.replace(**changes)
+    check_writable_dir(args.out or Path("runs") / spec.name)  # before minutes of training
     from tfnote import train
 
     result = train.run(spec, args.out, quiet=args.quiet, fresh=args.fresh, strategy=args.strategy)
@@ -146,6 +161,7 @@ def cmd_resume(args) -> int:
     from tfnote import run_folder
 
     spec = run_folder.read_spec(Path(args.run))
+    check_writable_dir(args.run)
     changes = {k: getattr(args, k) for k in ("epochs", "data_dir") if getattr(args, k)}
     from tfnote import train
 
@@ -156,6 +172,8 @@ def cmd_resume(args) -> int:
 def cmd_params(args) -> int:
     from tfnote import artifacts, run_folder
 
+    if not args.print:
+        check_output_file(run_folder.weights_txt_path(args.run), ".txt")
     model, _ = run_folder.load_model(args.run, args.checkpoint)
     if args.print:
         print(artifacts.weights_text(model), end="")
@@ -169,8 +187,9 @@ def cmd_params(args) -> int:
 def cmd_curves(args) -> int:
     from tfnote import artifacts, run_folder
 
-    history = run_folder.read_history(args.run)
     out = Path(args.out) if args.out else run_folder.curves_path(args.run)
+    check_output_file(out, ".png")  # never over the run's spec.json or history
+    history = run_folder.read_history(args.run)
     artifacts.plot_curves(history, out, run_folder.title(args.run))
     print(f"wrote {out}")
     return 0

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 
+from tfnote.commands.flags import int_range
+
 # family -> (input shape, classes) the course uses it with; a few models differ (below).
 FAMILY_INPUTS: dict[str, tuple[tuple[int, ...], int]] = {
     "dense": ((28, 28, 1), 10),
@@ -33,7 +35,9 @@ def register(sub) -> None:
         type=shape_arg,
         help="count every model on this input, e.g. 28,28,1 (default: each model's course data)",
     )
-    p.add_argument("--classes", type=int, default=10, help="classes with --input-shape")
+    p.add_argument(
+        "--classes", type=int_range(1, 100_000), default=10, help="classes with --input-shape"
+    )
     p.add_argument("--family", help="list only this family (dense, cnn, inception, ...)")
     p.set_defaults(func=cmd_models)
 

@@ -12,6 +12,7 @@ example `image-label:PATH` for the course's self-made format.
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -36,6 +37,18 @@ class Data:
     @property
     def input_shape(self) -> tuple[int, ...]:
         return tuple(int(d) for d in self.x_train.shape[1:])
+
+    def fingerprint(self) -> str:
+        """A short hash of the arrays' shapes and contents: the same data gives the same text."""
+        import hashlib
+
+        digest = hashlib.blake2b(digest_size=8)
+        for array in (self.x_train, self.y_train, self.x_test, self.y_test):
+            if array is not None:
+                array = np.ascontiguousarray(array)
+                digest.update(f"{array.shape}{array.dtype}".encode())
+                digest.update(array.data)
+        return digest.hexdigest()
 
     @property
     def num_classes(self) -> int:
@@ -72,6 +85,15 @@ def load_dataset(name: str, data_dir: str | None = None, download: bool = True, 
     if kind not in DATASETS:
         known = ", ".join(sorted(DATASETS))
         raise TfnoteError(f"unknown dataset {name!r}; known datasets: {known}")
-    data = _loader(kind)(arg or None, data_dir=data_dir, download=download, **options)
+    loader = _loader(kind)
+    params = inspect.signature(loader).parameters
+    # A preset's dataset_args meant for another dataset (prices' window...) is refused here.
+    unknown = sorted(set(options) - set(params))
+    if unknown and not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        raise TfnoteError(
+            f"dataset {name!r} takes no option {', '.join(unknown)} (the preset's settings for "
+            "another dataset): pick a preset made for this dataset"
+        )
+    data = loader(arg or None, data_dir=data_dir, download=download, **options)
     data.name = data.name or name
     return data

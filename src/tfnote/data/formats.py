@@ -34,6 +34,45 @@ def read_npz(path: Path) -> Split:
     return x_train, y_train, x_test, y_test
 
 
+def check_split(split: Split, num_classes: int, where: str | Path) -> Split:
+    """The arrays of a classification dataset, checked: samples present, one image size,
+    finite pixels, integer labels within 0 .. num_classes - 1 (one line naming `where` and the
+    first bad labels otherwise). Labels shaped (N, 1), as Keras's CIFAR-10 has them, are
+    flattened."""
+    x_train, y_train, x_test, y_test = split
+    for part, x in (("training", x_train), ("test", x_test)):
+        if len(x) == 0:
+            raise TfnoteError(f"{where}: the {part} part has no samples")
+    if x_test.shape[1:] != x_train.shape[1:]:
+        raise TfnoteError(
+            f"{where}: test images are {_size(x_test)}, training images {_size(x_train)}"
+        )
+    checked = []
+    for part, x, y in (("training", x_train, y_train), ("test", x_test, y_test)):
+        if x.dtype.kind == "f" and not np.isfinite(x).all():
+            first = int(np.flatnonzero(~np.isfinite(x.reshape(len(x), -1)).any(axis=1))[0])
+            raise TfnoteError(f"{where}: {part} image {first} has NaN or infinite pixels")
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y.reshape(-1)
+        if y.ndim != 1 or y.dtype.kind not in "iu":
+            raise TfnoteError(
+                f"{where}: {part} labels must be whole numbers, one per image "
+                f"(got {y.dtype} of shape {y.shape})"
+            )
+        bad = np.flatnonzero((y < 0) | (y >= num_classes))
+        if len(bad):
+            shown = ", ".join(f"{int(y[i])} (sample {i})" for i in bad[:3])
+            raise TfnoteError(
+                f"{where}: {len(bad)} {part} label(s) outside 0..{num_classes - 1}, first: {shown}"
+            )
+        checked.append(y)
+    return x_train, checked[0], x_test, checked[1]
+
+
+def _size(x: np.ndarray) -> str:
+    return "x".join(str(d) for d in x.shape[1:])
+
+
 IDX_NAMES = {
     "x_train": "train-images-idx3-ubyte",
     "y_train": "train-labels-idx1-ubyte",

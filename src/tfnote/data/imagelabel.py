@@ -135,7 +135,7 @@ def parse_labels(
 
 def _read_text(label_file: Path) -> str:
     try:
-        return label_file.read_text(encoding="utf-8")
+        return label_file.read_text(encoding="utf-8-sig")  # -sig: Notepad's byte-order mark
     except FileNotFoundError:
         raise TfnoteError(f"{label_file}: no such label file") from None
     except (OSError, UnicodeDecodeError) as e:
@@ -162,9 +162,16 @@ def scan_class_folders(
         class_dir = folder / name
         if not class_dir.is_dir():
             continue
-        for path in sorted(class_dir.iterdir()):
-            if path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith("."):
-                entries.append(Entry(str(path), str(path), label))
+        images = [
+            Entry(str(path), str(path), label)
+            for path in sorted(class_dir.iterdir())
+            if path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith(".")
+        ]
+        if not images and name in found and class_names is found:  # a class nothing teaches
+            raise TfnoteError(
+                f"{class_dir}: class folder {name!r} holds no images (remove it or add images)"
+            )
+        entries += images
     if not entries:
         raise TfnoteError(f"{folder}: the class folders hold no images")
     return entries, class_names
@@ -226,6 +233,37 @@ def worker_count(images: int, workers: int | None = None) -> int:
     return max(1, workers or default_workers())
 
 
+def _die_with_parent(parent: int) -> None:
+    """Worker start-up: end this process when its parent dies (kill -9 included).
+
+    Without it a killed `tfnote dataset build` left its decoders running. Linux's
+    prctl(PR_SET_PDEATHSIG) has the kernel send SIGKILL; elsewhere a thread watches.
+    """
+    import signal
+    import threading
+
+    done = False
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            done = libc.prctl(1, int(signal.SIGKILL), 0, 0, 0) == 0  # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+    if done:
+        return
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def decode_all(paths: list[str], mode: str | None = None, workers: int | None = None) -> list:
     """decode_image for every path, in order, spread over worker processes."""
     workers = worker_count(len(paths), workers)
@@ -235,7 +273,9 @@ def decode_all(paths: list[str], mode: str | None = None, workers: int | None = 
     chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
     context = multiprocessing.get_context("fork")
     Image.preinit()  # import the common format plugins once, not in every worker
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_die_with_parent, initargs=(os.getpid(),)
+    ) as pool:
         return [result for part in pool.map(_decode_chunk, chunks, repeat(mode)) for result in part]
 
 
@@ -305,6 +345,7 @@ def _check_mode(mode: str | None) -> None:
 def _build(get_entries, paths, sources, cache, skip_bad, mode, workers, rebuild) -> ImageSet:
     """Return the cache when its fingerprint matches, else decode, check and cache."""
     started = time.perf_counter()
+    remove_leftovers(cache)
     fingerprint = _fingerprint(paths, sources, mode)
     if not rebuild:
         cached = _read_cache(cache, fingerprint)
@@ -417,6 +458,20 @@ def _read_cache(path: Path, fingerprint: str):
         return None  # missing or unreadable: build it again
 
 
+LEFTOVER_AGE = 60  # seconds; a temp file this old was left by a killed build (writes touch it)
+
+
+def remove_leftovers(path: Path) -> None:
+    """Delete temp files of cache `path` that a killed build left (.NAME.*, see atomic_path)."""
+    now = time.time()
+    for tmp in path.parent.glob(f".{path.name}.*"):
+        try:
+            if now - tmp.stat().st_mtime > LEFTOVER_AGE:
+                tmp.unlink()
+        except OSError:
+            pass  # gone already, or not ours to remove
+
+
 def _write_cache(path: Path, x, y, fingerprint: str, skipped: list[str]) -> None:
     try:
         with atomic_path(path, suffix=".npz") as tmp:
@@ -474,8 +529,32 @@ def load(
     options = dict(skip_bad=skip_bad, mode=mode, num_classes=num_classes, workers=workers)
     train = build(image_dir_for(train_file), train_file, **options)
     test = build(image_dir_for(test_file), test_file, **options) if test_file else None
-    classes = num_classes or 1 + int(max(train.y.max(), test.y.max() if test else 0))
+    classes = num_classes or _class_count(train_file, train, test_file, test)
     return _as_data(train, test, [str(i) for i in range(classes)], path)
+
+
+def _class_count(train_file: Path, train: ImageSet, test_file, test: ImageSet | None) -> int:
+    """1 + the largest label, refused when that leaves classes without any training image.
+
+    A typo such as 999 for 9 would otherwise make 1000 classes, 990 of them never seen;
+    `num_classes` (in dataset_args) states the count when gaps are meant.
+    """
+    labels = [train.y] + ([test.y] if test is not None else [])
+    classes = 1 + int(max(y.max() for y in labels if len(y)))
+    seen = np.zeros(classes, bool)
+    seen[train.y] = True
+    if seen.all():
+        return classes
+    missing = np.flatnonzero(~seen)
+    # The labels above the first gap are the suspects; name the file they come from.
+    suspects = sorted({int(v) for y in labels for v in np.unique(y) if v > missing[0]})
+    source = train_file if np.isin(suspects, train.y).any() else test_file
+    shown = ", ".join(map(str, suspects[:3])) + (", ..." if len(suspects) > 3 else "")
+    raise TfnoteError(
+        f"{source}: label(s) {shown} make {classes} classes, but {len(missing)} of them have no "
+        f"training image (first: {int(missing[0])}); fix the labels, or set num_classes in "
+        "dataset_args if the gaps are meant"
+    )
 
 
 def load_folder(

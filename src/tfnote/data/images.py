@@ -36,7 +36,9 @@ def _with_channels(x: np.ndarray) -> np.ndarray:
 
 
 def _image_data(name: str, data_dir, download: bool, class_names: list[str]) -> Data:
-    (x_train, y_train, x_test, y_test), path = _read(name, data_dir, download)
+    split, path = _read(name, data_dir, download)
+    split = formats.check_split(split, len(class_names), path)  # labels 0..9, sizes, samples
+    x_train, y_train, x_test, y_test = split
     return Data(
         _with_channels(x_train),
         y_train.astype("int64"),

@@ -35,10 +35,71 @@ def build_model(name: str, input_shape, num_classes: int, **args):
             known = ", ".join(sorted(models))
             raise TfnoteError(f"unknown model {name!r}; known models: {known} (or FILE.py:FUNC)")
         builder = models[name]
-    model = builder(tuple(input_shape), num_classes, **args)
+    shape = tuple(int(d) for d in input_shape)
+    try:
+        model = builder(shape, num_classes, **args)
+    except TfnoteError:
+        raise
+    except Exception as e:  # noqa: BLE001 - Keras refuses a wrong input in many ways
+        raise TfnoteError(
+            f"model {name!r} cannot take inputs of shape {_shape(shape)}: {_first_line(e)}"
+        ) from None
     if not hasattr(model, "fit"):
         raise TfnoteError(f"model {name!r} returned {type(model).__name__}, not a Keras model")
     return model
+
+
+# Losses that compare a score per class with an integer label; the others compare numbers.
+CLASS_LOSSES = ("sparse_categorical_crossentropy",)
+
+
+def check_fits(model, data, loss: str, name: str = "the model") -> None:
+    """Refuse, in one line, a model that cannot learn `data` with `loss`, before training.
+
+    Catches a preset meeting another course's data (the iris preset on MNIST, a price
+    preset on MNIST, an image model on prices): the model cannot read the inputs, its
+    outputs are not one score per class, or the loss wants class labels and the data holds
+    prices (or the reverse). Runs the model once on one all-zero input.
+    """
+    import numpy as np
+
+    shape = data.input_shape
+    y = np.asarray(data.y_train)
+    classes = np.issubdtype(y.dtype, np.integer)
+    dataset = data.name or "the dataset"
+    if loss in CLASS_LOSSES and not classes:
+        raise TfnoteError(
+            f"{name} learns classes (loss {loss}) but {dataset} holds numbers to predict, not "
+            f"class labels: pick a preset made for {dataset}"
+        )
+    if loss not in CLASS_LOSSES and classes and data.class_names:
+        raise TfnoteError(
+            f"{name} predicts a number (loss {loss}) but {dataset} holds class labels: "
+            f"pick a preset made for {dataset}"
+        )
+    try:
+        out = model(np.zeros((1, *shape), "float32"), training=False)
+    except Exception as e:  # noqa: BLE001 - Keras refuses a wrong input in many ways
+        raise TfnoteError(
+            f"{name} cannot take {dataset}'s inputs of shape {_shape(shape)}: {_first_line(e)}"
+        ) from None
+    out_shape = tuple(int(d) for d in out.shape[1:])
+    want = (data.num_classes,) if loss in CLASS_LOSSES else tuple(y.shape[1:]) or (1,)
+    if out_shape != want:
+        what = f"one score for each of {want[0]} classes" if loss in CLASS_LOSSES else "one number"
+        raise TfnoteError(
+            f"{name} gives outputs of shape {_shape(out_shape)} for {dataset}'s inputs of shape "
+            f"{_shape(shape)}, not {what}: pick a preset made for {dataset}"
+        )
+
+
+def _shape(shape) -> str:
+    return "x".join(str(d) for d in shape) or "()"
+
+
+def _first_line(e: Exception) -> str:
+    lines = str(e).strip().splitlines()
+    return (lines[0] if lines else type(e).__name__)[:200]
 
 
 def builder_from_file(name: str) -> Callable:

@@ -1,0 +1,35 @@
+"""`tfnote show DATASET`: a PNG grid of sample images with labels (the course's p13 / p24)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add this group's sub-commands to the `tfnote` parser."""
+    p = sub.add_parser(
+        "show",
+        help="save a grid of a dataset's images with labels and class names (p13, p24)",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument(
+        "dataset",
+        help="mnist, fashion, cifar10, image-label:PATH or image-folder:PATH",
+    )
+    p.add_argument("--data-dir", help="folder (or file) holding the dataset")
+    p.add_argument("--out", help="PNG to write (default: DATASET-samples.png)")
+    p.add_argument("--count", type=int, default=20, help="how many images")
+    p.add_argument("--split", choices=["train", "test"], default="train", help="which images")
+    p.add_argument("--seed", type=int, help="pick random images (default: the first ones)")
+    p.set_defaults(func=cmd_show)
+
+
+def cmd_show(args) -> int:
+    from tfnote.show import show_dataset
+
+    path, about = show_dataset(
+        args.dataset, args.data_dir, args.out, args.count, args.split, args.seed
+    )
+    print(about)
+    print(f"wrote {path}")
+    return 0

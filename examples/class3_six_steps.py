@@ -143,7 +143,10 @@ def show_sample(data):
 def image_program(name, style, out):
     # Step 2: data. tfnote.load_dataset finds the files (or downloads them, as
     # keras.datasets would) and returns uint8 arrays shaped (N, 28, 28, 1).
-    data = tfnote.load_dataset(name, data_dir=args.data_dir)
+    try:
+        data = tfnote.load_dataset(name, data_dir=args.data_dir)
+    except tfnote.TfnoteError as e:
+        parser.error(str(e))  # one line and exit code 2, like a wrong flag
     show_sample(data)
     # Pixels 0..255 -> 0..1: small inputs keep the first layer's outputs in a good range.
     # float32 because that is what Keras computes in (and half the memory of float64).

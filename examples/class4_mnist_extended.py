@@ -56,7 +56,10 @@ decoding. "mnist" and "fashion" read the standard files instead. Every image dat
 back the same way: uint8 arrays shaped (N, 28, 28, 1).
 """
 
-data = tfnote.load_dataset(args.data, data_dir=args.data_dir)
+try:
+    data = tfnote.load_dataset(args.data, data_dir=args.data_dir)
+except tfnote.TfnoteError as e:
+    parser.error(str(e))  # one line and exit code 2, like a wrong flag
 print(f"data: {data.source}, {len(data.x_train)} train / {len(data.x_test)} test images")
 x_train = data.x_train[: args.limit].astype("float32") / 255
 y_train = data.y_train[: args.limit]

@@ -276,7 +276,8 @@ def test_bad_input_with_tensorflow_is_one_line_exit_2(ws, tmp_path):
         folder = tmp_path / f"case{i}"
         folder.mkdir()
         args = _case_args(args, ws) + ["--data-dir", str(SHARED)] * ("--data-dir" not in args)
-        folders.append((folder, [*args, "--epochs", "1", "--quiet"]))
+        quick = ["--epochs", "1", "--limit-train", "64", "--limit-test", "64", "--quiet"]
+        folders.append((folder, [*args, *quick]))
     with ThreadPoolExecutor(3) as pool:
         results = list(pool.map(lambda fa: _child(fa[1], fa[0]), folders))
     for (folder, args), result, (_, expected) in zip(folders, results, TF_CASES):

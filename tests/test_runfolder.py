@@ -226,3 +226,41 @@ def test_own_model_file_and_experiment_file_on_the_command_line(shared_data, tmp
         result = cli(*args, cwd=tmp_path)
         assert result.returncode == 2 and message in result.stderr, result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_tensorboard_event_files_go_into_the_run_folder(tmp_path):
+    import keras
+
+    from tfnote import RunFolder
+
+    x, y = _tiny_data()
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    folder = RunFolder(tmp_path / "r", tensorboard=True)
+    model.fit(x, y, epochs=2, verbose=0, validation_data=(x, y), callbacks=[folder])
+    for part in ("train", "validation"):
+        assert list((tmp_path / "r" / "logs" / part).glob("events.out.tfevents.*")), part
+
+
+def _python_block(section: str) -> str:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    text = readme.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
+    return text.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+@pytest.mark.parametrize("section", ["Your own model", "Library use"])
+def test_readme_python_runs_as_written(section, shared_data, tmp_path):
+    """README's Python, run as written (one epoch instead of several, to keep it short)."""
+    import os
+
+    code = _python_block(section).replace("epochs=5", "epochs=1").replace("epochs=3", "epochs=1")
+    env = {**os.environ, "TFNOTE_DATA": str(shared_data)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    run = tmp_path / "runs" / ("mine" if section == "Your own model" else "mnist3")
+    assert run_folder.read_metrics(run)["epochs"] == 1
+    assert (run / "model.keras").is_file()

@@ -81,31 +81,53 @@ def _accuracy_key(history: list[dict]) -> str | None:
     return None
 
 
-def plot_curves(history: list[dict], path: Path, title: str = "") -> None:
+def plot_curves(
+    history: list[dict],
+    path: Path,
+    title: str = "",
+    *,
+    validation_label: str = "validation",
+    best_epoch: int | None = None,
+) -> None:
     """The course's figure: accuracy and validation accuracy | loss and validation loss.
 
     Runs without an accuracy metric (regression) get the loss panel only.
+    `validation_label` names the val_ curves: "test" when the run validated on the test
+    set (the course's way), "validation" for a held-out part of the training data.
+    `best_epoch` (1-based), when given, is marked with a dotted line: the epoch whose
+    weights best.weights.h5 holds and `tfnote predict` uses.
     """
+    import textwrap
+
     from matplotlib.ticker import MaxNLocator
 
     plt = plots.pyplot()
 
     acc = _accuracy_key(history)
-    panels = [(acc, "Accuracy")] if acc else []
-    panels.append(("loss", "Loss"))
-    fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4.2), squeeze=False)
+    panels = [(acc, "accuracy")] if acc else []
+    panels.append(("loss", "loss"))
+    width = 6 * len(panels)
+    fig, axes = plt.subplots(1, len(panels), figsize=(width, 4.4), squeeze=False)
     for ax, (key, label) in zip(axes[0], panels):
         for name, style in ((key, "-"), (f"val_{key}", "o-")):
             points = [(r["epoch"], r[name]) for r in history if r.get(name) is not None]
             if points:
                 xs, ys = zip(*points)
-                prefix = "Validation" if name.startswith("val_") else "Training"
+                prefix = validation_label if name.startswith("val_") else "training"
                 ax.plot(xs, ys, style, markersize=3, label=f"{prefix} {label}")
-        ax.set_title(f"Training and Validation {label}")
+        if best_epoch is not None:
+            ax.axvline(
+                best_epoch,
+                color="gray",
+                linestyle=":",
+                label=f"best epoch {best_epoch} (weights used by predict)",
+            )
+        ax.set_title(f"training and {validation_label} {label}")
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.legend()
-    if title:
-        fig.suptitle(title)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    if title:  # wrapped to the figure's width, so a long preset title is never cut off
+        fig.suptitle(textwrap.fill(title, width=int(width * 11)), fontsize=11)
     fig.tight_layout()
     plots.save(fig, path)

@@ -58,6 +58,8 @@ class RunFolder(keras.callbacks.Callback):
         title: the title of the figures (default: the folder's name).
         spec: the tfnote preset (Spec) this run follows, when `tfnote train` runs it.
         verbose: print a line when resuming or when a run is already finished.
+        tensorboard: also write TensorBoard event files into the folder (`logs/`); view
+            them with `tensorboard --logdir runs`.
     """
 
     def __init__(
@@ -72,8 +74,14 @@ class RunFolder(keras.callbacks.Callback):
         title: str = "",
         spec=None,
         verbose: bool = True,
+        tensorboard: bool = False,
     ):
         super().__init__()
+        self.board = (
+            keras.callbacks.TensorBoard(str(run_folder.tensorboard_dir(path)))
+            if tensorboard
+            else None
+        )
         self.path = Path(path)
         self.data = data
         self.scale = scale
@@ -122,6 +130,23 @@ class RunFolder(keras.callbacks.Callback):
         self.unsaved = False
         self.last_save = self.started = time.monotonic()
         self._catch_ctrl_c()
+        if self.board is not None:
+            self.board.set_model(self.model)
+            self.board.set_params(self.params)
+            self.board.on_train_begin(logs)
+
+    # TensorBoard, when asked for, sees the same events as this callback.
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.board is not None:
+            self.board.on_epoch_begin(epoch, logs)
+
+    def on_test_begin(self, logs=None):
+        if self.board is not None:
+            self.board.on_test_begin(logs)
+
+    def on_test_end(self, logs=None):
+        if self.board is not None:
+            self.board.on_test_end(logs)
 
     def _check_data(self, fingerprint: str) -> None:
         saved = self.state.get("data_fingerprint")
@@ -200,6 +225,8 @@ class RunFolder(keras.callbacks.Callback):
             )
         self.state["history"].append(row)
         self.state["epoch"] = epoch + 1
+        if self.board is not None:
+            self.board.on_epoch_end(epoch, logs)
         key = self._monitor_key(row)
         if key in row and _better(key, row[key], self.state.get("best")):
             self.state.update(best=row[key], best_epoch=epoch + 1, monitor=key)
@@ -231,6 +258,8 @@ class RunFolder(keras.callbacks.Callback):
     # --- the end: artifacts ----------------------------------------------------------------
 
     def on_train_end(self, logs=None):
+        if self.board is not None:
+            self.board.on_train_end(logs)
         self.model._initial_epoch = None  # a later fit() on this model starts where it asks
         if self.unsaved:
             self._save_state()

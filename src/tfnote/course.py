@@ -21,6 +21,8 @@ or changed. A failing program is recorded with its error and the others go on.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import time
 import traceback
@@ -28,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tfnote import atomic, report, run_folder, runs
+from tfnote import _tf, atomic, report, run_folder, runs
 from tfnote.course_results import OPTIMIZER_SECONDS, published
 from tfnote.errors import TfnoteError
 from tfnote.report import Markup, esc
@@ -135,7 +137,6 @@ def train(ctx: Context, spec, name: str) -> tuple[Path, bool]:
     folder = ctx.folder(name)
     if finished_with(folder, spec):
         return folder, False
-    from tfnote import _tf
     from tfnote import train as training
 
     fresh = False
@@ -311,6 +312,17 @@ def _optimizers(ctx: Context) -> dict:
     )
 
 
+def show_program(dataset: str) -> Callable[[Context], dict]:
+    def run(ctx: Context) -> dict:
+        from tfnote.show import show_dataset
+
+        path = ctx.out / "datasets" / f"{dataset}-samples.png"
+        path, about = show_dataset(dataset, ctx.data_dir, path, count=20)
+        return _outcome(figures=[(_rel(ctx, path), about)])
+
+    return run
+
+
 # --- class 4: extending the six steps ---------------------------------------------------------
 
 
@@ -359,7 +371,8 @@ def _augment_train(ctx: Context) -> dict:
 
 
 def _resume_spec(ctx: Context):
-    return ctx.spec("mnist", "mlp", title="MNIST MLP, stopped after one epoch and resumed")
+    spec = ctx.spec("mnist", "mlp", title="MNIST MLP, stopped after one epoch and resumed")
+    return spec.replace(epochs=max(2, spec.epochs))  # one epoch, then the rest
 
 
 def _resume(ctx: Context) -> dict:
@@ -480,6 +493,9 @@ def programs() -> list[Program]:
           lambda ctx: {"data": str(ctx.data_path("dot.csv")), "tiny": ctx.tiny}, 4),
         P("optimizers", 2, "Optimizers", "p32_sgd, p34_sgdm, p36_adagrad, p38_rmsprop, p40_adam",
           "five hand-written optimizers on iris, two settings", _optimizers, _fixed(), 12),
+        P("mnist-datasets", 3, "MNIST: look at the data", "p13_mnist_datasets",
+          "the first training images with their labels", show_program("mnist"),
+          lambda ctx: {"data_dir": ctx.data_dir}, 4),
         *[
             P(name, 3, section, files, "", train_program(name, kind),
               spec_settings(name, kind), cost)  # fmt: skip
@@ -514,6 +530,9 @@ def programs() -> list[Program]:
         P("recognize-your-image", 4, "Recognize your own image", "p27_mnist_app",
           "the digit photos through class 3's MNIST model", _predict,
           lambda ctx: {"model": ctx.spec(mnist, "mlp").to_dict()}, 6),
+        P("cifar10-datasets", 5, "CIFAR-10: look at the data", "p24_cifar10_datasets",
+          "the first training images with their class names", show_program("cifar10"),
+          lambda ctx: {"data_dir": ctx.data_dir}, 5),
         *[
             P(f"cifar10-{m}", 5, section, files, "", train_program(f"cifar10-{m}", kind),
               spec_settings(f"cifar10-{m}", kind), cost)  # fmt: skip
@@ -602,6 +621,7 @@ def run_course(
     entries: dict = manifest.get("programs", {}) if manifest.get("scale") == scale else {}
     started = time.monotonic()
     spent = cost_done = 0.0  # seconds and expected seconds of the programs that ran
+    tf_loaded = False
     for k, program in enumerate(chosen, 1):
         key = _key(program, ctx)
         entry = entries.get(program.id)
@@ -613,9 +633,15 @@ def run_course(
             echo(f"{where}: reused (finished earlier)   {_clock(elapsed)} so far")
             continue
         echo(f"{where}: running   {_clock(elapsed)} so far, about {_clock(left)} left")
+        if not tf_loaded:  # once, and not counted in any program's time
+            t0 = time.monotonic()
+            _tf.load()
+            tf_loaded = True
+            echo(f"    (TensorFlow loaded in {time.monotonic() - t0:.1f} s)")
         t0 = time.monotonic()
         try:
-            outcome = program.run(ctx)
+            with contextlib.redirect_stdout(io.StringIO()):  # train.run's own result lines
+                outcome = program.run(ctx)
             entry = {"status": "ok", "outcome": outcome}
         except KeyboardInterrupt:
             _save(manifest_path, scale, entries)

@@ -9,6 +9,8 @@
     history.csv/json   one row per epoch
     metrics.json       the final scores
     summary.txt, weights.txt, curves.png   the course's artifacts (tfnote.artifacts)
+    logs/              TensorBoard's event files (when asked for)
+    run.lock           held by the process that trains into the folder
 
 Every file is written atomically, and state.json is written after the checkpoint it names,
 so a kill at any moment leaves a folder that resumes from its last saved epoch. Commands
@@ -35,6 +37,7 @@ SPEC, INFO, STATE, HISTORY, METRICS = (
 )
 BEST, MODEL, CURVES, WEIGHTS_TXT = "best.weights.h5", "model.keras", "curves.png", "weights.txt"
 CHECKPOINTS = "checkpoints"
+TENSORBOARD = "logs"  # TensorBoard's event files, when asked for
 LOCK = "run.lock"  # held (an OS file lock) by the process that trains into the folder
 FORECAST, FORECAST_PLOT = "forecast.json", "forecast.png"  # written by tfnote.forecast
 
@@ -140,7 +143,9 @@ def has_spec(run_dir: str | Path) -> bool:
 
 def last_saved(run_dir: str | Path) -> float | None:
     """When the run last wrote its state (or, before its first epoch, model.json), or None."""
-    times = [p.stat().st_mtime for p in (Path(run_dir) / STATE, Path(run_dir) / INFO) if p.is_file()]
+    times = [
+        p.stat().st_mtime for p in (Path(run_dir) / STATE, Path(run_dir) / INFO) if p.is_file()
+    ]
     return max(times, default=None)
 
 
@@ -152,6 +157,10 @@ def read_forecast(run_dir: str | Path) -> dict | None:
 
 def forecast_plot_path(run_dir: str | Path) -> Path:
     return Path(run_dir) / FORECAST_PLOT
+
+
+def tensorboard_dir(run_dir: str | Path) -> Path:
+    return Path(run_dir) / TENSORBOARD
 
 
 def weights_txt_path(run_dir: str | Path) -> Path:
@@ -267,7 +276,7 @@ def clean_leftovers(run_dir: str | Path, state: dict | None) -> None:
 def clear(run_dir: str | Path) -> None:
     """Remove what an earlier run left, so a fresh one starts clean."""
     run_dir = Path(run_dir)
-    for name in (SPEC, INFO, STATE, CHECKPOINTS, BEST, MODEL, HISTORY, METRICS):
+    for name in (SPEC, INFO, STATE, CHECKPOINTS, BEST, MODEL, HISTORY, METRICS, TENSORBOARD):
         target = run_dir / name
         shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
     for name in ("history.csv", CURVES, WEIGHTS_TXT, "summary.txt"):

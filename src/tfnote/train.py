@@ -229,10 +229,12 @@ def run(
     quiet: bool = False,
     fresh: bool = False,
     strategy: str = "auto",
+    tensorboard: bool = False,
 ) -> RunResult:
     """Train `spec` into run folder `out` (default runs/<spec.name>), resuming if it can.
 
     `quiet` hides the progress; the one-line result is printed all the same.
+    `tensorboard` also writes TensorBoard's event files into the folder.
     """
     folder = Path(out) if out else Path("runs") / spec.name
     spec.check()
@@ -252,7 +254,7 @@ def run(
     seeds = epoch_seeds(spec.seed, *([augment] if augment is not None else []))
     folder_callback = RunFolder(
         folder, data=data, scale=spec.scale, monitor=spec.monitor or "auto", fresh=fresh,
-        spec=spec, verbose=not quiet,
+        spec=spec, verbose=not quiet, tensorboard=tensorboard,
     )  # fmt: skip
     try:
         model.fit(  # step 5

@@ -152,7 +152,7 @@ def cmd_losses(args) -> int:
     out = _out(args)
     result = run_losses(args.cost, args.profit, args.epochs, args.lr, out=out)
     print("\n".join(result.lines()))
-    print(f"wrote {out}/losses.json")
+    print(f"wrote {out}/losses.json and {out}/weights.png")
     return 0
 
 

@@ -84,6 +84,11 @@ def add_train_options(p: argparse.ArgumentParser) -> None:
         help="tf.distribute strategy (auto: mirrored when several GPUs are visible)",
     )
     p.add_argument("--fresh", action="store_true", help="start over, discarding saved state")
+    p.add_argument(
+        "--tensorboard",
+        action="store_true",
+        help="also write TensorBoard event files into RUN/logs (view: tensorboard --logdir runs)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
 
@@ -149,7 +154,14 @@ def cmd_train(args) -> int:
     check_writable_dir(args.out or Path("runs") / spec.name)  # before minutes of training
     from tfnote import train
 
-    result = train.run(spec, args.out, quiet=args.quiet, fresh=args.fresh, strategy=args.strategy)
+    result = train.run(
+        spec,
+        args.out,
+        quiet=args.quiet,
+        fresh=args.fresh,
+        strategy=args.strategy,
+        tensorboard=args.tensorboard,
+    )
     if spec.dataset.partition(":")[0] == "prices" and not args.quiet:
         from tfnote import forecast  # class 6: price runs in price units, beside naive forecasts
 

@@ -50,7 +50,7 @@ def check_split(split: Split, num_classes: int, where: str | Path) -> Split:
     checked = []
     for part, x, y in (("training", x_train, y_train), ("test", x_test, y_test)):
         if x.dtype.kind == "f" and not np.isfinite(x).all():
-            first = int(np.flatnonzero(~np.isfinite(x.reshape(len(x), -1)).any(axis=1))[0])
+            first = int(np.flatnonzero((~np.isfinite(x.reshape(len(x), -1))).any(axis=1))[0])
             raise TfnoteError(f"{where}: {part} image {first} has NaN or infinite pixels")
         if y.ndim == 2 and y.shape[1] == 1:
             y = y.reshape(-1)

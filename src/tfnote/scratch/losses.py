@@ -179,4 +179,32 @@ def run_losses(
         cross_entropy=cross_entropy_examples(),
     )
     atomic.write_json(Path(out) / "losses.json", result.report())
+    plot_weights(result, Path(out) / "weights.png")
     return result
+
+
+def plot_weights(result: LossComparison, path: str | Path) -> Path:
+    """The lesson as a bar chart: each loss's fitted w1, w2 beside the true 1, 1.
+
+    MSE lands on the truth; a loss that charges more for selling too few (PROFIT > COST)
+    pushes the predictions, and so the weights, above it; swapped, below it.
+    """
+    from tfnote import plots
+
+    plt = plots.pyplot()
+    fig, ax = plt.subplots(figsize=(7.5, 4.4))
+    x = np.arange(len(result.fits))
+    for i, name in enumerate(("w1", "w2")):
+        values = [float(fit.w[i]) for fit in result.fits]
+        bars = ax.bar(x + (i - 0.5) * 0.36, values, width=0.34, label=name)
+        ax.bar_label(bars, fmt="%.3f", fontsize=8, padding=2)
+    ax.axhline(1.0, color="black", linestyle="--", linewidth=1, label="truth: y = x1 + x2")
+    ax.set_xticks(x, [label.replace(" (swapped)", "\n(swapped)") for label in result.labels])
+    ax.tick_params(axis="x", labelsize=8)
+    ax.set_ylabel("fitted weight")
+    top = max(float(fit.w.max()) for fit in result.fits)
+    ax.set_ylim(0, max(1.2, top * 1.15))
+    ax.set_title("yogurt sales: weights fitted under each loss (the truth is 1, 1)", fontsize=10)
+    ax.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    return plots.save(fig, path)

@@ -11,13 +11,15 @@ setup: $(VENV)/.installed
 
 # Re-runs when pyproject.toml changes. Debian's dataset-fashion-mnist gives the complete,
 # exact Fashion-MNIST offline; without apt, tfnote downloads it on first use instead.
+# Debian's chromium: tests/test_serve.py drives it (Playwright cannot download a browser here).
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	@if [ ! -d /usr/share/datasets/fashion-mnist ] && command -v apt-get >/dev/null; then \
+	@if { [ ! -d /usr/share/datasets/fashion-mnist ] || [ ! -x /usr/bin/chromium ]; } \
+	    && command -v apt-get >/dev/null; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  ( $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq dataset-fashion-mnist ) \
-	    || echo "note: apt could not install dataset-fashion-mnist; tfnote will download Fashion-MNIST"; \
+	  ( $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq dataset-fashion-mnist chromium ) \
+	    || echo "note: apt could not install dataset-fashion-mnist chromium; tfnote will download Fashion-MNIST, the browser test of tfnote serve is skipped"; \
 	fi
 	touch $@
 

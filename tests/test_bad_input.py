@@ -248,13 +248,11 @@ def test_bad_input_is_one_line_exit_2(args, expected, ws, tmp_path, monkeypatch,
 
 # --- cases that load TensorFlow: child processes, several at a time ----------------------
 
-TF_CASES = [
+TF_CASES = [  # a preset whose model cannot take the dataset; labels checked as `train` loads
     (["train", "iris", "--data", "mnist"], "pick a preset made for mnist"),
     (["train", "stock-lstm", "--data", "mnist"], "takes no option"),
     (["train", "cifar10-baseline", "--data", "prices"], "cannot take"),
     (["train", "mnist", "--data-dir", "{ws}/labels77.npz"], "77 (sample 12)"),
-    (["train", "mnist", "--data-dir", "{ws}/empty.npz"], "no samples"),
-    (["train", "mnist", "--data", "image-label:{ws}/typo"], "999"),
 ]
 
 
@@ -278,14 +276,17 @@ def test_bad_input_with_tensorflow_is_one_line_exit_2(ws, tmp_path):
         args = _case_args(args, ws) + ["--data-dir", str(SHARED)] * ("--data-dir" not in args)
         quick = ["--epochs", "1", "--limit-train", "64", "--limit-test", "64", "--quiet"]
         folders.append((folder, [*args, *quick]))
-    with ThreadPoolExecutor(3) as pool:
+    with ThreadPoolExecutor(2) as pool:  # two cores: more would only share them
         results = list(pool.map(lambda fa: _child(fa[1], fa[0]), folders))
+    failures = []
     for (folder, args), result, (_, expected) in zip(folders, results, TF_CASES):
         created = {p for p in _files(folder) if not p.startswith(".cache")}
         try:
+            assert "Traceback" not in result.stderr
             _check(result.returncode, _without_tf_noise(result.stderr), expected, created)
         except AssertionError as e:
-            raise AssertionError(f"{args}: {e}") from None
+            failures.append(f"{' '.join(args)}: {e}\n{result.stderr[-600:]}")
+    assert not failures, "\n\n".join(failures)
 
 
 def _without_tf_noise(err: str) -> str:

@@ -81,27 +81,47 @@ def augmentation(name: str, seed: int | None = None):
     return keras.Sequential(steps, name=f"augment_{name}")
 
 
+def describe(name: str) -> str:
+    """Preset `name`'s settings in words, as ImageDataGenerator's arguments read."""
+    settings = PRESETS[name]
+    parts = []
+    if settings["rotation"]:
+        parts.append(f"rotation up to ±{settings['rotation']:g}°")
+    if settings["shift"]:
+        parts.append(f"shift up to ±{settings['shift']:.1%} of the size".replace(".0%", "%"))
+    if settings["zoom"]:
+        z = settings["zoom"]
+        parts.append(f"zoom x{1 - z:g} to x{1 + z:g}")
+    parts.append("horizontal flip" if settings["flip"] else "no flip")
+    fill = settings.get("fill", FILL_MODE)
+    parts.append("empty space filled with " + ("black" if fill == "constant" else "edge pixels"))
+    return ", ".join(parts)
+
+
 def preview(
-    images: np.ndarray, name: str, out: str | os.PathLike, copies: int = 5, seed: int = 0
+    images: np.ndarray,
+    name: str,
+    out: str | os.PathLike,
+    copies: int = 5,
+    seed: int = 0,
+    labels=None,
+    class_names: list[str] | None = None,
 ) -> Path:
     """Save a PNG grid: one row per image, the original first, then `copies` augmented ones.
 
     `images` are uint8 (N, H, W, C) as the datasets return them; this is the course's
-    "look at the augmented samples" step.
+    "look at the augmented samples" step (p11_show_augmented_images). The title states
+    the preset's settings; with `labels`, each row names its class.
     """
-    import matplotlib
+    from tfnote import plots
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from tfnote.atomic import atomic_path
-
+    plt = plots.pyplot()
     layer = augmentation(name, seed=seed)
     x = images.astype("float32") / 255.0
     columns = [x] + [np.asarray(layer(x, training=True)) for _ in range(copies)]
     rows = len(x)
     fig, axes = plt.subplots(
-        rows, copies + 1, figsize=(1.4 * (copies + 1), 1.4 * rows + 0.4), squeeze=False
+        rows, copies + 1, figsize=(1.5 * (copies + 1) + 0.8, 1.4 * rows + 0.9), squeeze=False
     )
     for col, batch in enumerate(columns):
         for row in range(rows):
@@ -114,10 +134,15 @@ def preview(
             ax.set_xticks([])
             ax.set_yticks([])
         axes[0][col].set_title("original" if col == 0 else f"augmented {col}", fontsize=8)
-    fig.suptitle(f"augmentation preset {name!r}", fontsize=10)
+    if labels is not None:
+        for row in range(rows):
+            label = int(labels[row])
+            name_of = class_names[label] if class_names and label < len(class_names) else ""
+            text = f"{label}: {name_of}" if name_of and name_of != str(label) else str(label)
+            axes[row][0].set_ylabel(text, fontsize=8, rotation=0, ha="right", va="center")
+    import textwrap
+
+    settings = textwrap.fill(describe(name), width=int(11 * (copies + 1)))
+    fig.suptitle(f"augmentation {name!r}: {settings}", fontsize=9)
     fig.tight_layout()
-    out = Path(out)
-    with atomic_path(out, suffix=".png") as tmp:
-        fig.savefig(tmp, dpi=80)
-    plt.close(fig)
-    return out
+    return plots.save(fig, out)

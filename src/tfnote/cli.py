@@ -17,11 +17,44 @@ from tfnote import __version__
 from tfnote.errors import TfnoteError
 
 # One module per command group, in the order `tfnote --help` lists them.
-COMMAND_MODULES = ("train", "show", "scratch", "images", "zoo", "sequences", "report")
+COMMAND_MODULES = ("train", "show", "scratch", "images", "zoo", "sequences", "report", "serve")
+
+
+NOT_GIVEN = (None, False, argparse.SUPPRESS)  # defaults that `--help` does not show
+
+
+def _given(default) -> bool:
+    """Whether `--help` should show this default (0 is one, though 0 == False)."""
+    return not any(default is value for value in NOT_GIVEN) and default != []
+
+
+class DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """`--help` shows each option's default, unless its help already states it, or the
+    default is "not given" (None, False)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if "default" in text or not _given(default):
+            return text
+        return super()._get_help_string(action)
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """Argument errors as one line (argparse would print the whole usage first)."""
+    """Argument errors as one line (argparse would print the whole usage first). Every
+    sub-command's parser is one too, so all of them show their defaults."""
+
+    def __init__(self, *args, **kwargs):
+        if kwargs.get("formatter_class") in (None, argparse.ArgumentDefaultsHelpFormatter):
+            kwargs["formatter_class"] = DefaultsFormatter
+        super().__init__(*args, **kwargs)
+
+    def add_argument(self, *args, **kwargs):
+        """An option with a default but no help still shows its default in `--help`."""
+        action = super().add_argument(*args, **kwargs)
+        if action.help is None and action.option_strings and _given(action.default):
+            action.help = "(default: %(default)s)"
+        return action
 
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")

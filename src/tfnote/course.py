@@ -53,7 +53,7 @@ SCALES: dict[str, dict[str, dict]] = {
         "mlp": {"epochs": 2, "train_limit": 10000, "test_limit": 2000},
         "selfmade": {"epochs": 2},
         "cnn": {"epochs": 1, "train_limit": 2000, "test_limit": 500},
-        "cnn-big": {"epochs": 1, "train_limit": 1000, "test_limit": 500},
+        "cnn-big": {"epochs": 1, "train_limit": 500, "test_limit": 200},
         "letters": {"epochs": 50},
         "stock": {"epochs": 2},
     },
@@ -460,8 +460,8 @@ def programs() -> list[Program]:
     cnn = [
         ("baseline", "p27_cifar10_baseline", "Baseline (CBAPD)", "cnn", 25),
         ("lenet5", "P31_cifar10_lenet5", "LeNet5", "cnn", 15),
-        ("alexnet8", "p34_cifar10_alexnet8", "AlexNet8", "cnn", 60),
-        ("vgg16", "p36_cifar10_vgg16", "VGG16", "cnn-big", 60),
+        ("alexnet8", "p34_cifar10_alexnet8", "AlexNet8", "cnn-big", 30),
+        ("vgg16", "p36_cifar10_vgg16", "VGG16", "cnn-big", 45),
         ("inception10", "p40_cifar10_inception10", "Inception10", "cnn", 50),
         ("resnet18", "p46_cifar10_resnet18", "ResNet18", "cnn-big", 70),
     ]
@@ -697,6 +697,11 @@ def _program_numbers(program: Program, entry: dict, ctx: Context) -> list[tuple]
     return numbers
 
 
+def _labelled(number: tuple) -> str:
+    what, ours = number[0], number[1]
+    return str(ours) if what == "score" else f"{what}: {ours}"
+
+
 def _quick_note(entry: dict, ctx: Context) -> str | None:
     outcome = entry.get("outcome", {})
     notes = [outcome.get("quick")] if outcome.get("quick") else []
@@ -744,17 +749,17 @@ def course_page(chosen: list[Program], entries: dict, ctx: Context, seconds: flo
     for program in chosen:
         entry = entries.get(program.id)
         if entry is None:
-            summary.append([f"class {program.klass}", program.section, "", "not run", "", "", ""])
+            summary.append([program.klass, program.section, "", "not run", "", "", ""])
             continue
         numbers = _program_numbers(program, entry, ctx)
-        ours = "; ".join(str(n[1]) for n in numbers if n[1])
+        ours = "; ".join(_labelled(n) for n in numbers if n[1])
         course = "; ".join(str(n[2]) for n in numbers if n[2])
         status = "reused" if entry.get("reused") else entry["status"]
         quick = _quick_note(entry, ctx)
         link = Markup(f'<a href="#program-{esc(program.id)}">{esc(program.section)}</a>')
         summary.append(
             [
-                f"class {program.klass}",
+                program.klass,
                 link,
                 program.files,
                 Markup(

@@ -82,12 +82,12 @@ class Prepared:
         return self.warning is not None
 
     def describe(self) -> str:
-        """One short line: 'mnist recipe, threshold 61 from background 244'."""
+        """One short line: 'mnist recipe, threshold, level 61 from background 244'."""
         how = f"{self.recipe} recipe, {self.mode}"
         if self.level_by == "hand":
-            how += f" at {self.level}"
-        elif self.level is not None and self.background is not None:
-            how += f" {self.level} from background {self.background:.0f}"
+            return f"{how} at {self.level}"
+        if self.level is not None and self.background is not None:
+            how += f", level {self.level} from background {self.background:.0f}"
         return how
 
     def to_dict(self) -> dict:
@@ -263,20 +263,20 @@ def fit_background(a: np.ndarray) -> Background:
     split = otsu(lum)
     guesses = [np.abs(lum - mode) <= 24, lum <= split, lum > split]  # 24: room for a gradient
     best = None
-    for inliers in guesses:
-        for _ in range(8):
-            if inliers.sum() < 16:
-                break
-            # The vignetting term only once the inliers go round the frame.
-            terms = 4 if weights[inliers].sum() >= 0.6 * weights.sum() else 3
-            coef, *_ = np.linalg.lstsq(basis[inliers, :terms], values[inliers], rcond=None)
-            residual = np.sqrt(((values - basis[:, :terms] @ coef) ** 2).mean(axis=1))
-            keep = residual <= tolerance
-            if np.array_equal(keep, inliers):
-                break
-            inliers = keep
-        if inliers.sum() >= 16 and (best is None or weights[inliers].sum() > best[0]):
-            best = (weights[inliers].sum(), terms, coef, residual[inliers])
+    for guess in guesses:
+        inliers = guess
+        for terms in (3, 4):  # a plane first; then vignetting, if it explains more
+            for _ in range(8):
+                if inliers.sum() < 16:
+                    break
+                coef, *_ = np.linalg.lstsq(basis[inliers, :terms], values[inliers], rcond=None)
+                residual = np.sqrt(((values - basis[:, :terms] @ coef) ** 2).mean(axis=1))
+                keep = residual <= tolerance
+                if np.array_equal(keep, inliers):
+                    break
+                inliers = keep
+            if inliers.sum() >= 16 and (best is None or weights[inliers].sum() > best[0]):
+                best = (weights[inliers].sum(), terms, coef, residual[inliers])
     if best is None:  # no two border pixels agree: a flat surface at the median
         surface = np.broadcast_to(np.median(values, axis=0), a.shape)
         noise = float(np.std(lum))
@@ -296,6 +296,8 @@ def otsu(values: np.ndarray) -> float:
     mu = np.cumsum(p * np.arange(256))
     with np.errstate(divide="ignore", invalid="ignore"):
         between = (mu[-1] * omega - mu) ** 2 / (omega * (1 - omega))
+    if np.isnan(between).all():  # one value only: nothing to split
+        return float(values.max())
     return float(edges[int(np.nanargmax(between)) + 1])
 
 
@@ -437,6 +439,8 @@ def _prepare_object(a: np.ndarray, result: Prepared, level: int | None) -> Prepa
         ink = bg.distance > result.level
     found = find_object(ink)
     automatic = result.mode == "auto"
+    if automatic:  # MNIST's digits were black and white; products keep their shades
+        result.mode = "threshold" if result.recipe == "mnist" else "subtract"
     if isinstance(found, str) and automatic and found.startswith("nearly all background"):
         floor = clamp_level(0, bg.noise)  # the lowest level the paper's noise allows
         if level is None and result.level > floor:  # a faint object: try the lowest level
@@ -456,8 +460,6 @@ def _prepare_object(a: np.ndarray, result: Prepared, level: int | None) -> Prepa
         result.warning = f"no object found: {found}"
         return result
 
-    if result.mode == "auto":
-        result.mode = "threshold" if result.recipe == "mnist" else "subtract"
     if result.recipe == "mnist" and result.mode == "threshold":
         ink = thicken(ink & _near(found.mask), found)
     tone = _tone(smooth, a, found, bg, result.mode, ink)

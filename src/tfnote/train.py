@@ -81,6 +81,7 @@ def make_pipeline(x, y, spec: Spec, seeds=None, augment=None):
             return tf.random.experimental.stateless_shuffle(tf.range(n, dtype=tf.int64), seed)
 
         ds = tf.data.Dataset.from_tensors(0).map(epoch_order).unbatch()
+        ds = ds.apply(tf.data.experimental.assert_cardinality(n))  # so Keras knows the steps
         ds = ds.batch(spec.batch_size).map(lambda i: (tf.gather(x, i), tf.gather(y, i)))
     else:
         ds = tf.data.Dataset.from_tensor_slices((x, y))
@@ -219,6 +220,18 @@ def schedule_callbacks(spec: Spec) -> list:
     return []  # "cosine" lives in the optimizer (make_optimizer); Spec.check knows the types
 
 
+def step_progress():
+    """Keras's progress bar, counting steps: with steps_per_execution it reports the end of
+    each block of 64 steps and overshoots on the last, short one ("192/188")."""
+    _, keras = _tf.load()
+
+    class StepProgress(keras.callbacks.ProgbarLogger):
+        def on_train_batch_end(self, batch, logs=None):
+            super().on_train_batch_end(min(batch, (self.target or batch + 1) - 1), logs)
+
+    return StepProgress()
+
+
 # --- the whole run ------------------------------------------------------------------------
 
 
@@ -246,6 +259,8 @@ def run(
 
     data = load_data(spec)  # step 2 (nothing is written before the data has loaded)
     x_train, y_train, x_val, y_val = split_validation(spec, data)
+    if not quiet:
+        print(data_line(data, x_train, x_val, spec))
     keras.utils.set_random_seed(spec.seed)  # same seed: same weights, batches, augmentation
     with pick_strategy(strategy).scope():  # steps 3 and 4
         model = make_model(spec, data.input_shape, data.num_classes)
@@ -262,7 +277,7 @@ def run(
             epochs=spec.epochs,
             validation_data=make_pipeline(x_val, y_val, spec) if x_val is not None else None,
             validation_freq=spec.validation_freq,
-            callbacks=[seeds, folder_callback, *schedule_callbacks(spec)],
+            callbacks=[seeds, folder_callback, *schedule_callbacks(spec), step_progress()],
             shuffle=False,  # the pipeline shuffles, with the spec's seed
             verbose=0 if quiet else (1 if sys.stdout.isatty() else 2),  # a bar in a terminal
         )
@@ -288,6 +303,16 @@ def evaluate(model, spec: Spec, data: Data, x_val, y_val) -> dict:
     if accuracy is not None:
         metrics["accuracy"] = accuracy
     return metrics
+
+
+def data_line(data: Data, x_train, x_val, spec: Spec) -> str:
+    """What was loaded, from where, and how it is split: said before training starts."""
+    parts = [f"{len(x_train)} training"]
+    if x_val is not None and spec.validation != "test":
+        parts.append(f"{len(x_val)} validation (the last {spec.validation_split:.0%})")
+    if data.x_test is not None:
+        parts.append(f"{len(data.x_test)} test")
+    return f"data: {data.name} from {data.source or 'memory'}: {', '.join(parts)} samples"
 
 
 def result_line(metrics: dict, folder: Path) -> str:

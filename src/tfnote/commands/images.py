@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from tfnote.commands.flags import int_range, positive_int, seed
@@ -60,10 +61,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("images", nargs="+", metavar="IMAGE", help="image files")
     p.add_argument(
         "--mode",
-        choices=["auto", "invert", "threshold", "none"],
+        choices=["auto", "threshold", "subtract", "invert", "none"],
         default="auto",
-        help="make the object light on dark by inverting or thresholding "
-        "(default auto: decided from the image's background)",
+        help="make the object light on black: threshold (black and white), subtract the "
+        "background (keeps shades), invert (255 - x) or none (default auto: threshold for "
+        "MNIST, subtract for Fashion-MNIST, none for colour models)",
+    )
+    p.add_argument(
+        "--recipe",
+        choices=["auto", "mnist", "fashion", "whole"],
+        default="auto",
+        help="place the object as the dataset's images were made: mnist (20x20 box, centre "
+        "of mass), fashion (trim, longest edge 28, sharpen), whole (the whole photo "
+        "resized); default auto: from the run's dataset",
     )
     p.add_argument(
         "--threshold",
@@ -136,9 +146,17 @@ def cmd_augment_preview(args) -> int:
     data = load_dataset(dataset, data_dir=args.data_dir)
     rng = np.random.default_rng(args.seed)
     picks = rng.choice(len(data.x_train), size=min(args.samples, len(data.x_train)), replace=False)
+    picks = np.sort(picks)
     out = augment.preview(
-        data.x_train[np.sort(picks)], args.augment, args.out, args.copies, args.seed
+        data.x_train[picks],
+        args.augment,
+        args.out,
+        args.copies,
+        args.seed,
+        labels=data.y_train[picks],
+        class_names=data.class_names,
     )
+    print(f"augmentation {args.augment!r}: {augment.describe(args.augment)}")
     print(f"wrote {out}")
     return 0
 
@@ -147,17 +165,26 @@ def cmd_predict(args) -> int:
     if args.save_inputs:
         check_writable_dir(args.save_inputs)
     from tfnote import predict
+    from tfnote.photo import save_input
 
-    results = predict.predict(args.run, args.images, args.mode, args.threshold, args.top)
+    results = predict.predict(
+        args.run, args.images, args.mode, args.threshold, args.top, args.recipe
+    )
     saved = []
     if args.save_inputs:
-        saved = [predict.save_input(r.prepared, args.save_inputs) for r in results]
+        saved = [save_input(r.prepared, args.save_inputs) for r in results]
+    for r in results:
+        if r.warning:  # on stderr too, so that --json readers see it
+            print(f"tfnote: warning: {r.path}: {r.warning}; no answer", file=sys.stderr)
     if args.json:
         print(json.dumps([r.to_dict() for r in results], indent=2))
         return 0
     for r in results:
+        how = "; ".join([r.prepared.describe(), *r.prepared.notes])
+        if r.label is None:
+            print(f"{Path(r.path).name}: no answer ({r.warning})   [{how}]")
+            continue
         top = ", ".join(f"{name} {p:.1%}" for _, name, p in r.top)
-        how = r.prepared.mode + (f" at {r.prepared.level}" if r.prepared.level is not None else "")
         print(
             f"{Path(r.path).name}: {r.name} ({r.probability:.1%})   top {len(r.top)}: {top}"
             f"   [{how}]"

@@ -184,6 +184,7 @@ def cmd_regularization(args) -> int:
         out=out,
     )
     for f in fits:
-        print(f"l2 {f.l2:g}: final loss {f.loss[-1]:.4f} ({f.seconds:.2f} s)")
+        term = f", L2 term {f.penalty():.4f} included" if f.l2 else ""
+        print(f"l2 {f.l2:g}: final loss {f.loss[-1]:.4f}{term} ({f.seconds:.2f} s)")
     print(f"wrote {out}/boundaries.png and {out}/metrics.json")
     return 0

@@ -13,7 +13,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("presets", help="list the named training presets")
     p.set_defaults(func=cmd_presets)
 
-    p = sub.add_parser("train", help="train a preset (the six steps) into a run folder")
+    p = sub.add_parser(
+        "train",
+        help="train a preset (the six steps) into a run folder",
+        description="Train a preset into a run folder. Flags left out keep the preset's "
+        "values (`tfnote presets` lists its epochs and batch size).",
+    )
     p.add_argument(
         "preset",
         help="preset name or course program (e.g. fashion or p16), or your own FILE.toml"

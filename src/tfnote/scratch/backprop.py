@@ -26,6 +26,12 @@ class Descent:
     lr: np.ndarray
     w: np.ndarray  # w after the step
     loss: np.ndarray  # loss before the step (computed under the tape)
+    w0: float = 5.0  # where w started
+
+    def path(self) -> tuple[np.ndarray, np.ndarray]:
+        """w and its loss after 0, 1, ..., steps steps: w0 first, each loss at its own w."""
+        w = np.concatenate([[self.w0], self.w])
+        return w, np.square(w + 1.0)
 
     def lines(self, show_lr: bool = False) -> list[str]:
         """The course's printout: 'After 0 epoch,w is 2.600000,loss is 36.000000'."""
@@ -75,22 +81,33 @@ def descend(
 
     run._omit_frequent_tracing_warning = True  # a fresh graph per call, on purpose
     lrs, ws, losses = run()
-    return Descent(lrs.numpy(), ws.numpy(), losses.numpy())
+    return Descent(lrs.numpy(), ws.numpy(), losses.numpy(), float(w0))
 
 
 def plot_descent(result: Descent, path: str | Path, show_lr: bool = False) -> Path:
-    """w and the loss after each step side by side; `show_lr` adds the learning rate."""
+    """w and the loss after 0, 1, ... steps (step 0: the start, w0), and the path on the
+    parabola; `show_lr` adds the learning rate of each step."""
     plt = plots.pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    axes[0].plot(result.w, "o-", ms=3)
+    w, loss = result.path()
+    steps = np.arange(len(w))
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    axes[0].plot(steps, w, "o-", ms=3)
     axes[0].axhline(-1, color="gray", ls="--", lw=0.8)
-    axes[0].set(title="w after each step (minimum at -1)", xlabel="step", ylabel="w")
-    axes[1].semilogy(result.loss, "o-", ms=3, color="tab:red")
-    axes[1].set(title="loss = (w + 1)^2", xlabel="step", ylabel="loss (log scale)")
+    axes[0].annotate(f"start: w = {w[0]:g}", (0, w[0]), (6, 0), textcoords="offset points")
+    axes[0].set(title="w after each step (minimum at -1)", xlabel="steps done", ylabel="w")
+    shown = loss > 0  # a loss of exactly 0 has no place on a log axis
+    axes[1].semilogy(steps[shown], loss[shown], "o-", ms=3, color="tab:red")
+    axes[1].set(title="loss = (w + 1)^2 at that w", xlabel="steps done", ylabel="loss (log scale)")
+    grid = np.linspace(min(w.min(), -1) - 1, max(w.max(), -1) + 1, 200)
+    axes[2].plot(grid, np.square(grid + 1), color="lightgray", label="loss = (w + 1)^2")
+    axes[2].plot(w, loss, "o-", ms=3, color="tab:red", lw=0.8, label="w after each step")
+    axes[2].annotate(f"start w = {w[0]:g}", (w[0], loss[0]), (-70, -4), textcoords="offset points")
+    axes[2].set(title="the steps on the loss curve", xlabel="w", ylabel="loss")
+    axes[2].legend(fontsize=8)
     if show_lr:
         twin = axes[0].twinx()
-        twin.plot(result.lr, color="tab:green", lw=1)
-        twin.set_ylabel("learning rate", color="tab:green")
+        twin.plot(steps[1:], result.lr, color="tab:green", lw=1)
+        twin.set_ylabel("learning rate of the step", color="tab:green")
     fig.tight_layout()
     return plots.save(fig, path)
 

@@ -48,6 +48,16 @@ class NetFit:
         w1, b1, w2, b2 = self.weights
         return np.maximum(x @ w1 + b1, 0) @ w2 + b2
 
+    def mse(self, x: np.ndarray, y: np.ndarray) -> float:
+        """The mean squared error on (x, y) with the final weights, without the L2 term:
+        the number to compare between a run with L2 and one without."""
+        return float(np.mean(np.square(y - self.predict(x))))
+
+    def penalty(self) -> float:
+        """The L2 term of the loss: l2 * (sum(w1^2) + sum(w2^2)) / 2 (0 without L2)."""
+        w1, _, w2, _ = self.weights
+        return float(self.l2 * (np.sum(np.square(w1)) + np.sum(np.square(w2))) / 2)
+
 
 def train_net(
     x: np.ndarray,
@@ -99,11 +109,17 @@ def plot_boundaries(x: np.ndarray, y: np.ndarray, fits: list[NetFit], path: str 
         probs = fit.predict(points).reshape(xx.shape)
         ax.scatter(x[:, 0], x[:, 1], c=colors, s=12)
         ax.contour(xx, yy, probs, levels=[0.5], colors="black")
-        name = f"with L2 ({fit.l2:g})" if fit.l2 else "without regularization"
-        ax.set_title(f"{name}: final loss {fit.loss[-1]:.3f}")
+        mse = fit.mse(x, y)
+        if fit.l2:
+            name = f"with L2 ({fit.l2:g})"
+            detail = f"MSE {mse:.3f} (+ L2 term {fit.penalty():.3f} = training loss)"
+        else:
+            name, detail = "without regularization", f"MSE {mse:.3f} (= training loss)"
+        ax.set_title(f"{name}\n{detail}", fontsize=10)
         ax.set_xlabel("x1")
         ax.set_ylabel("x2")
         ax.set_aspect("equal")
+    fig.suptitle("red: label 1, blue: label 0; black line: where the network outputs 0.5")
     fig.tight_layout()
     plots.save(fig, path)
 
@@ -136,7 +152,8 @@ def run_regularization(
     """Train the 2-11-1 net on `data` (default: dot.csv) without and with L2 factor `l2`.
 
     Writes into `out` boundaries.png (both 0.5 contours over the points) and metrics.json
-    (the data file, its size and each run's final loss). Returns the two fits.
+    (the data file, its size, and for each run its final training loss, its MSE on the
+    points with the final weights, and the L2 term). Returns the two fits.
     What `tfnote regularization` runs.
     """
     if len(features) != 2 or not all(features):
@@ -154,7 +171,13 @@ def run_regularization(
         "data": str(path),
         "points": len(x),
         "runs": [
-            {"l2": f.l2, "final_loss": float(f.loss[-1]), "seconds": round(f.seconds, 4)}
+            {
+                "l2": f.l2,
+                "final_loss": float(f.loss[-1]),
+                "mse": f.mse(x, y),
+                "l2_term": f.penalty(),
+                "seconds": round(f.seconds, 4),
+            }
             for f in fits
         ],
     }

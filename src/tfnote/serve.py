@@ -1,0 +1,480 @@
+"""给图识物 in the browser: a page to draw or upload an image and see what the model sees.
+
+The end of class 4 ("recognize your own image") as a small web server. One page (a drawing
+canvas, a photo upload that also offers the phone camera, a picker of the runs served) and
+a JSON API under it:
+
+    GET  /api/runs       the runs served: name, dataset, test accuracy, input shape, classes
+    POST /api/predict    multipart field `image` (and optional field `run`, a name from
+                         /api/runs) -> {"run", "mode", "predictions": [{"class", "name",
+                         "probability"}...], "input": "data:image/png;base64,..."}
+
+The photo goes through `tfnote.photo.prepare`, the very code `tfnote predict` uses, and the
+prepared 28x28 (or 32x32) input comes back as a PNG: the course's lesson on preprocessing,
+made visible. Errors are JSON `{"error": "..."}` (400 not an image, 404 unknown run, 413
+over the upload limit), never a traceback page.
+
+Safety: a client names a run only from the server's own list, never a path; an upload is
+read into memory (at most `max_upload_bytes`, refused by its Content-Length or as soon as
+the streamed body passes the limit) and never written to disk; photo.open_image refuses
+decompression bombs before decoding; each model is loaded once, in `make_app`.
+
+    >>> from tfnote.serve import make_app
+    >>> app = make_app({"mnist": "runs/mnist"})      # then: uvicorn.run(app)
+
+Nothing here imports TensorFlow at import time; `make_app` loads the models.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import os
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import anyio
+import numpy as np
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.exceptions import HTTPException
+
+from tfnote import photo, run_folder
+from tfnote.errors import TfnoteError
+
+MB = 1024 * 1024
+DEFAULT_MAX_UPLOAD = 10 * MB
+DEFAULT_BATCH_MS = 5.0  # see Batcher; bench/bench_serve.py measures it against 0
+TOP = 3
+# The page may only load from this server: no CDN, fonts or analytics, so it works offline.
+CSP = (
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self' 'unsafe-inline'; connect-src 'self'; form-action 'self'"
+)
+
+
+class ApiError(Exception):
+    """A client mistake: answered as JSON {"error": message} with this HTTP status."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+# --- the runs served ---------------------------------------------------------------------
+
+
+@dataclass
+class Served:
+    """One run, loaded once: its model, its facts and what /api/runs says about it."""
+
+    name: str
+    run_dir: Path
+    info: dict
+    model: object
+    batcher: Batcher
+    dataset: str | None
+    accuracy: float | None
+    evaluated_on: str | None
+    title: str
+
+    def to_dict(self) -> dict:
+        names = self.info.get("class_names") or [
+            str(i) for i in range(int(self.info.get("num_classes", 0)))
+        ]
+        return {
+            "name": self.name,
+            "title": self.title,
+            "dataset": self.dataset,
+            "accuracy": None if self.accuracy is None else round(self.accuracy, 4),
+            "evaluated_on": self.evaluated_on,
+            "input_shape": list(self.info["input_shape"]),
+            "classes": list(names),
+        }
+
+
+def image_run_problem(run_dir: str | os.PathLike) -> str | None:
+    """Why `run_dir` cannot be served (not trained, not an image classifier), or None."""
+    try:
+        info = run_folder.read_info(run_dir)
+    except TfnoteError as e:
+        return str(e)
+    shape = info.get("input_shape") or []
+    if len(shape) != 3 or shape[2] not in (1, 3):
+        return f"{run_dir} is not an image model (input shape {shape}); serve image runs only"
+    if not (Path(run_dir) / run_folder.BEST).is_file() and run_folder.read_state(run_dir) is None:
+        return f"{run_dir} has no saved weights yet; train it first"
+    return None
+
+
+def load_run(name: str, run_dir: str | os.PathLike, batch_ms: float) -> Served:
+    """Load one run's model (once) and read its facts; raises TfnoteError if it cannot."""
+    from tfnote import runs
+
+    problem = image_run_problem(run_dir)
+    if problem:
+        raise TfnoteError(problem)
+    model, info = run_folder.load_model(run_dir)
+    row = runs.describe(run_dir, name)
+    served = Served(
+        name=name,
+        run_dir=Path(run_dir),
+        info=info,
+        model=model,
+        batcher=None,  # set below: it calls back into `served`
+        dataset=row.dataset or info.get("dataset"),
+        accuracy=row.accuracy,
+        evaluated_on=row.evaluated_on,
+        title=row.title or name,
+    )
+    served.batcher = Batcher(lambda prepared: _classify(served, prepared), batch_ms)
+    # One call now, so the first visitor does not wait for TensorFlow's first-call set-up.
+    _classify(served, [photo.Prepared("warm-up", _zeros(info), "whole", "none")])
+    return served
+
+
+def _zeros(info: dict) -> np.ndarray:
+    return np.zeros(info["input_shape"], np.float32)
+
+
+def _classify(served: Served, prepared: list[photo.Prepared]):
+    from tfnote import predict
+
+    return predict.classify(served.model, served.info, prepared, TOP)
+
+
+# --- batching concurrent predictions into one model call ------------------------------------
+
+
+class Batcher:
+    """Runs `fn(list_of_items) -> list_of_results` for requests that arrive together.
+
+    The first request of a batch waits `wait_ms`, then for the previous batch's model call
+    to end, and takes every request that arrived meanwhile: under load a batch grows to all
+    the requests waiting, when idle it costs `wait_ms`. `wait_ms` 0 calls `fn` once per
+    request, concurrently in threads.
+    """
+
+    def __init__(self, fn, wait_ms: float = DEFAULT_BATCH_MS):
+        self.fn = fn
+        self.wait_s = wait_ms / 1000
+        self.pending: list[tuple[object, asyncio.Future]] = []
+        self._lock: asyncio.Lock | None = None
+        self._loop = None
+        self.calls = 0  # model calls made, and requests answered: the mean batch size
+        self.items = 0
+
+    async def submit(self, item):
+        if self.wait_s <= 0:
+            self.calls, self.items = self.calls + 1, self.items + 1
+            return (await anyio.to_thread.run_sync(self.fn, [item]))[0]
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # a lock belongs to one event loop (tests start several)
+            self._loop, self._lock, self.pending = loop, asyncio.Lock(), []
+        future = loop.create_future()
+        self.pending.append((item, future))
+        if len(self.pending) == 1:  # the first of a new batch leads it
+            await asyncio.sleep(self.wait_s)
+            async with self._lock:
+                batch, self.pending = self.pending, []
+                self.calls, self.items = self.calls + 1, self.items + len(batch)
+                try:
+                    results = await anyio.to_thread.run_sync(self.fn, [i for i, _ in batch])
+                except Exception as e:  # noqa: BLE001 - every waiting request gets the error
+                    for _, f in batch:
+                        f.set_exception(e)
+                else:
+                    for (_, f), result in zip(batch, results, strict=True):
+                        f.set_result(result)
+        return await future
+
+
+# --- reading the upload ---------------------------------------------------------------------
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused (413) by its Content-Length or as soon as it passes `limit`."""
+    length = request.headers.get("content-length")
+    if length is not None:
+        if not length.isdigit():
+            raise ApiError(400, f"bad Content-Length header: {length!r}")
+        if int(length) > limit:
+            raise ApiError(413, too_large(int(length), limit))
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise ApiError(413, too_large(None, limit))
+    return bytes(body)
+
+
+def too_large(size: int | None, limit: int) -> str:
+    got = f"is {size / MB:.1f} MB" if size is not None else "is larger than that"
+    return (
+        f"the upload {got}; this server takes at most {limit / MB:g} MB "
+        "(tfnote serve --max-upload-mb); send a smaller photo"
+    )
+
+
+def parse_form(content_type: str, body: bytes) -> dict[str, tuple[bytes, str | None]]:
+    """A multipart/form-data body in memory -> {field: (bytes, file name or None)}.
+
+    Starlette's own form parser spools files over 1 MB to a temporary file on disk; this one
+    keeps everything in memory (the body is already there, and at most the upload limit).
+    """
+    from python_multipart.multipart import MultipartParser, parse_options_header
+
+    kind, options = parse_options_header(content_type or "")
+    if kind != b"multipart/form-data" or not options.get(b"boundary"):
+        raise ApiError(400, "send the image as multipart/form-data, in the field 'image'")
+    fields: dict[str, tuple[bytes, str | None]] = {}
+    part = {"headers": {}, "field": b"", "value": b"", "data": []}
+
+    def on_part_begin():
+        part.update(headers={}, field=b"", value=b"", data=[])
+
+    def on_header_field(data, start, end):
+        part["field"] += data[start:end]
+
+    def on_header_value(data, start, end):
+        part["value"] += data[start:end]
+
+    def on_header_end():
+        part["headers"][part["field"].lower()] = part["value"]
+        part["field"], part["value"] = b"", b""
+
+    def on_part_data(data, start, end):
+        part["data"].append(bytes(data[start:end]))
+
+    def on_part_end():
+        _, disposition = parse_options_header(part["headers"].get(b"content-disposition", b""))
+        name = disposition.get(b"name")
+        if name is None:
+            return
+        filename = disposition.get(b"filename")
+        key = name.decode("utf-8", "replace")
+        value = (b"".join(part["data"]), filename.decode("utf-8", "replace") if filename else None)
+        fields.setdefault(key, value)  # the first of repeated fields counts
+
+    parser = MultipartParser(
+        options[b"boundary"],
+        {
+            "on_part_begin": on_part_begin,
+            "on_header_field": on_header_field,
+            "on_header_value": on_header_value,
+            "on_header_end": on_header_end,
+            "on_part_data": on_part_data,
+            "on_part_end": on_part_end,
+        },
+    )
+    try:
+        parser.write(body)
+        parser.finalize()
+    except Exception as e:  # noqa: BLE001 - python-multipart's parse errors
+        raise ApiError(400, f"damaged multipart/form-data body ({e})") from None
+    return fields
+
+
+def input_png(prepared: photo.Prepared) -> str:
+    """What the model saw, as a data: URL (the page enlarges it, pixel by pixel)."""
+    from PIL import Image
+
+    pixels = prepared.pixels.clip(0, 255).round().astype(np.uint8)
+    image = Image.fromarray(pixels[..., 0] if pixels.shape[2] == 1 else pixels)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+# --- the app -----------------------------------------------------------------------------------
+
+
+def page_html(max_upload_bytes: int) -> str:
+    text = resources.files("tfnote").joinpath("web/index.html").read_text(encoding="utf-8")
+    return text.replace("{{MAX_UPLOAD_BYTES}}", str(int(max_upload_bytes)))
+
+
+def make_app(
+    runs: dict[str, str | os.PathLike],
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD,
+    batch_ms: float = DEFAULT_BATCH_MS,
+) -> FastAPI:
+    """The web app serving `runs` (name -> run folder), each model loaded once, now.
+
+    `batch_ms`: how long the first of concurrent requests waits for others to share its
+    model call (0: one call per request).
+    """
+    if not runs:
+        raise TfnoteError("no runs to serve; train one first (tfnote train mnist)")
+    if max_upload_bytes < 1:
+        raise TfnoteError(f"the upload limit must be at least 1 byte (got {max_upload_bytes})")
+    served = {name: load_run(name, path, batch_ms) for name, path in runs.items()}
+    default = next(iter(served))
+    html = page_html(max_upload_bytes)
+    # photo.prepare is NumPy/SciPy work on the CPU: at most this many at once, so 50
+    # concurrent 10 MB photos do not each hold their decoded pixels in memory together.
+    prepare_slots = anyio.CapacityLimiter(max(2, len(os.sched_getaffinity(0))))
+
+    app = FastAPI(
+        title="tfnote serve",
+        summary="给图识物: recognize your own image with a trained run",
+        docs_url=None,  # the interactive docs load scripts from a CDN; README documents the API
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.served = served
+    app.state.max_upload_bytes = max_upload_bytes
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, e: ApiError):
+        return JSONResponse({"error": str(e)}, status_code=e.status)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, e: HTTPException):
+        return JSONResponse({"error": str(e.detail)}, status_code=e.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, e: RequestValidationError):
+        return JSONResponse({"error": f"bad request: {e.errors()}"}, status_code=400)
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, e: Exception):
+        # A bug, not the client's mistake: one line, no traceback page.
+        return JSONResponse({"error": f"internal error: {type(e).__name__}"}, status_code=500)
+
+    @app.middleware("http")
+    async def headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.get("/", response_class=HTMLResponse)
+    async def index():
+        return HTMLResponse(html)
+
+    @app.get("/api/runs")
+    async def list_runs():
+        return [s.to_dict() for s in served.values()]
+
+    @app.post("/api/predict")
+    async def predict_one(request: Request):
+        body = await read_body(request, max_upload_bytes)
+        form = parse_form(request.headers.get("content-type", ""), body)
+        del body
+        name = form.get("run", (default.encode(), None))[0].decode("utf-8", "replace").strip()
+        run = served.get(name or default)
+        if run is None:
+            raise ApiError(404, f"unknown run {name!r}; this server has: {', '.join(served)}")
+        if "image" not in form:
+            raise ApiError(400, "no image: send the file in the multipart field 'image'")
+        data, filename = form["image"]
+        label = f"upload {filename!r}" if filename else "upload"
+        try:
+            prepared = await anyio.to_thread.run_sync(
+                lambda: photo.prepare(data, run.info, name=label), limiter=prepare_slots
+            )
+        except TfnoteError as e:
+            raise ApiError(400, str(e)) from None
+        answer = {
+            "run": run.name,
+            "mode": prepared.mode,
+            "recipe": prepared.recipe,
+            "preprocessing": "; ".join([prepared.describe(), *prepared.notes]),
+            "predictions": [],
+            "input": input_png(prepared),
+        }
+        if prepared.blank:  # nothing found: no guess from a blank input
+            answer["warning"] = prepared.warning
+            return answer
+        result = await run.batcher.submit(prepared)
+        answer["predictions"] = [
+            {"class": c, "name": n, "probability": round(p, 6)} for c, n, p in result.top
+        ]
+        return answer
+
+    return app
+
+
+# --- finding the runs to serve -------------------------------------------------------------
+
+
+def find_runs(paths: list[str], runs_dir: str | None) -> tuple[dict[str, Path], list[str]]:
+    """name -> run folder for `tfnote serve RUN... --runs DIR`, and notes on folders skipped.
+
+    A RUN that is a run folder must be servable (else TfnoteError); folders of run folders
+    and --runs DIR (default runs/, when no RUN is given) give every servable run inside.
+    """
+    from tfnote import runs as runs_table
+
+    found: dict[str, Path] = {}
+    skipped: list[str] = []
+
+    def add(name: str, folder: Path):
+        unique, n = name, 2
+        while unique in found:
+            unique, n = f"{name}-{n}", n + 1
+        found[unique] = folder
+
+    sources = list(paths) + ([runs_dir] if runs_dir else [])
+    if not sources:
+        sources = ["runs"]
+    for source in sources:
+        folder = Path(source)
+        if run_folder.is_run_folder(folder):
+            problem = image_run_problem(folder)
+            if problem:
+                raise TfnoteError(problem)
+            add(folder.resolve().name, folder)
+            continue
+        if not folder.is_dir():
+            raise TfnoteError(f"{folder}: no such run folder")
+        for inner in runs_table.find_folders(folder):
+            problem = image_run_problem(inner)
+            if problem:
+                skipped.append(problem)
+            else:
+                add(inner.relative_to(folder).as_posix(), inner)
+    if not found:
+        where = ", ".join(sources)
+        raise TfnoteError(f"no trained image runs in {where}; train one first (tfnote train mnist)")
+    return found, skipped
+
+
+def is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(
+    app: FastAPI, host: str = "127.0.0.1", port: int = 8000, on_ready=None
+) -> None:  # pragma: no cover - runs until Ctrl-C; tests start uvicorn themselves
+    """Run the app with uvicorn on host:port (port 0: a free one) until Ctrl-C."""
+    import socket
+
+    import uvicorn
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as e:
+        sock.close()
+        raise TfnoteError(
+            f"cannot listen on {host}:{port} ({e.strerror}); choose another with --port"
+        ) from None
+    if on_ready:
+        on_ready(sock.getsockname()[1])
+    config = uvicorn.Config(app, log_level="warning", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])

@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import io
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -75,7 +76,7 @@ async def load(url: str, image: bytes, clients: int, requests: int):
             latencies.append(time.perf_counter() - start)
 
     limits = httpx.Limits(max_connections=clients)
-    async with httpx.AsyncClient(timeout=300, limits=limits) as http:
+    async with httpx.AsyncClient(timeout=300, limits=limits, trust_env=False) as http:
         start = time.perf_counter()
         await asyncio.gather(*(client(http) for _ in range(clients)))
         wall = time.perf_counter() - start
@@ -87,13 +88,17 @@ def checks(base: str) -> list[str]:
     lines = []
     big = os.urandom(12 * 1024 * 1024)
     try:
-        r = httpx.post(f"{base}/api/predict", files={"image": ("big.jpg", big)}, timeout=60)
+        r = httpx.post(
+            f"{base}/api/predict", files={"image": ("big.jpg", big)}, timeout=60, trust_env=False
+        )
         lines.append(f"12 MB upload: {r.status_code} {r.json()['error'][:60]}")
     except httpx.HTTPError as e:
         lines.append(f"12 MB upload: no response ({e!r})")
-    r = httpx.post(f"{base}/api/predict", files={"image": ("notes.txt", b"not an image\n")})
+    r = httpx.post(
+        f"{base}/api/predict", files={"image": ("notes.txt", b"not an image\n")}, trust_env=False
+    )
     lines.append(f"text file:    {r.status_code} {r.json()['error']}")
-    r = httpx.get(f"{base}/api/runs")
+    r = httpx.get(f"{base}/api/runs", trust_env=False)
     lines.append(f"still up:     GET /api/runs -> {r.status_code}")
     return lines
 
@@ -142,8 +147,11 @@ def main() -> None:
                 for line in checks(base):
                     print("   ", line)
             finally:
-                server.terminate()
-                server.wait(30)
+                server.send_signal(signal.SIGINT)  # Ctrl-C: tfnote serve counts its calls
+                rest = server.communicate(timeout=60)[0]
+            for line in rest.splitlines():
+                if "model calls" in line:
+                    print("   ", line)
 
 
 if __name__ == "__main__":

@@ -7,13 +7,13 @@ Description: every Keras program has the same six steps: import, data, model, co
 fit, summary. Here they train iris, MNIST and Fashion-MNIST, each with a Sequential model
 and with a Model subclass.
 
-    python examples/class3_six_steps.py --data-dir ../shared/data     # all six programs
-    python examples/class3_six_steps.py --dataset mnist --out runs/p14  # p14 only
+    python examples/class3_six_steps.py                     # all six programs
+    python examples/class3_six_steps.py --dataset mnist --data-dir ../shared/data --out runs/p14
     python examples/class3_six_steps.py --dataset fashion --style class --epochs 10
 
 Each program trains into a run folder (tfnote.RunFolder): run the same command again
-after Ctrl-C or a crash and training continues after the last finished epoch (断点续训);
-the folder gets curves.png, weights.txt, summary.txt and history.csv.
+after Ctrl-C or a crash and training continues after the last finished epoch (断点续训;
+--fresh starts over). The folder gets curves.png, weights.txt, summary.txt, history.csv.
 """
 
 # Step 1: import
@@ -31,6 +31,7 @@ parser.add_argument("--epochs", type=int, help="default: the course's (iris 500,
 parser.add_argument("--limit", type=int, help="train on the first N training samples only")
 parser.add_argument("--data-dir", help="where mnist.npz / the Fashion-MNIST files are")
 parser.add_argument("--out", help="run folder (one program) or parent folder (several)")
+parser.add_argument("--fresh", action="store_true", help="start over instead of resuming")
 args = parser.parse_args()
 
 """
@@ -89,7 +90,7 @@ def iris_program(style, out):
         epochs=args.epochs or 500,
         validation_split=0.2,
         validation_freq=20,
-        callbacks=[tfnote.RunFolder(out, data=data)],
+        callbacks=[tfnote.RunFolder(out, data=data, fresh=args.fresh)],
     )
 
     # Step 6: summary. Parameters per Dense layer: (inputs + 1) * outputs = (4 + 1) * 3.
@@ -173,7 +174,7 @@ def image_program(name, style, out):
         epochs=args.epochs or 5,
         validation_data=(x_test, y_test),
         validation_freq=1,
-        callbacks=[tfnote.RunFolder(out, data=data, scale=1 / 255)],
+        callbacks=[tfnote.RunFolder(out, data=data, scale=1 / 255, fresh=args.fresh)],
     )
 
     # Step 6: summary. (784 + 1) * 128 + (128 + 1) * 10 = 101,770 parameters.

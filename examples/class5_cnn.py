@@ -37,6 +37,7 @@ parser.add_argument("--batch-size", type=int, default=32, help="course: 32 (ResN
 parser.add_argument("--limit", type=int, help="train on the first N training images only")
 parser.add_argument("--data-dir", help="where cifar-10-batches-py / the Fashion files are")
 parser.add_argument("--out", help="run folder (default runs/class5/MODEL-DATASET)")
+parser.add_argument("--fresh", action="store_true", help="start over instead of resuming")
 args = parser.parse_args()
 
 """
@@ -127,7 +128,7 @@ model.fit(
     epochs=args.epochs,
     validation_data=(x_test, y_test),
     validation_freq=1,
-    callbacks=[tfnote.RunFolder(out, data=data, scale=1 / 255)],
+    callbacks=[tfnote.RunFolder(out, data=data, scale=1 / 255, fresh=args.fresh)],
 )
 
 """

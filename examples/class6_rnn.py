@@ -34,6 +34,7 @@ parser.add_argument("--cell", choices=["SimpleRNN", "LSTM", "GRU"], default="LST
 parser.add_argument("--epochs", type=int, default=50, help="stock epochs (course: 50)")
 parser.add_argument("--data-dir", help="folder holding SH600519.csv")
 parser.add_argument("--out", default="runs/class6", help="parent folder of the run folders")
+parser.add_argument("--fresh", action="store_true", help="start over instead of resuming")
 args = parser.parse_args()
 out = Path(args.out)
 
@@ -63,7 +64,7 @@ if args.part in (None, "letters"):
         loss="sparse_categorical_crossentropy",
         metrics=["sparse_categorical_accuracy"],
     )
-    run = tfnote.RunFolder(out / "letters-onehot", class_names=list(word))
+    run = tfnote.RunFolder(out / "letters-onehot", class_names=list(word), fresh=args.fresh)
     model.fit(x_train, y_train, epochs=args.letter_epochs, callbacks=[run], verbose=0)  # batch 32
     model.summary()
     guesses = np.argmax(model.predict(x_train, verbose=0), axis=1)
@@ -98,7 +99,7 @@ if args.part in (None, "letters"):
         loss="sparse_categorical_crossentropy",
         metrics=["sparse_categorical_accuracy"],
     )
-    run = tfnote.RunFolder(out / "letters-embedding", class_names=list(alphabet))
+    run = tfnote.RunFolder(out / "letters-embedding", class_names=list(alphabet), fresh=args.fresh)
     model.fit(x_train, y_train, epochs=args.letter_epochs, callbacks=[run], verbose=0)  # batch 32
     model.summary()
     guesses = np.argmax(model.predict(x_train, verbose=0), axis=1)
@@ -165,7 +166,7 @@ if args.part in (None, "stock"):
         epochs=args.epochs,
         validation_data=(x_test, y_test),
         validation_freq=1,
-        callbacks=[tfnote.RunFolder(run_dir)],  # best.weights.h5: lowest val_loss, as the course
+        callbacks=[tfnote.RunFolder(run_dir, fresh=args.fresh)],  # best: lowest val_loss
     )
     model.summary()
 

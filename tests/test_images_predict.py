@@ -65,8 +65,9 @@ def test_digit_photos_recognized_with_automatic_preprocessing(mnist_run, shared_
 
 
 def test_plain_inversion_is_worse_on_paper_photos(mnist_run, shared_data):
-    """The reason for the automatic choice: inverting leaves the grey paper as 'ink'."""
-    inverted = predict.predict(mnist_run, digit_photos(shared_data), mode="invert")
+    """The course's way (the whole photo, inverted) leaves the grey paper as 'ink'."""
+    photos = digit_photos(shared_data)
+    inverted = predict.predict(mnist_run, photos, mode="invert", recipe="whole")
     automatic = predict.predict(mnist_run, digit_photos(shared_data))
     count = lambda results: sum(r.label == d for d, r in enumerate(results))  # noqa: E731
     assert count(inverted) < count(automatic)
@@ -82,6 +83,7 @@ def test_cli_predict_json(mnist_run, shared_data, cli):
         assert [t["name"] for t in row["top"]][0] == row["name"] and len(row["top"]) == 3
         assert 0 < sum(t["probability"] for t in row["top"]) <= 1.000001
         assert row["preprocessing"]["mode"] == "threshold"
+        assert row["preprocessing"]["recipe"] == "mnist" and not row["preprocessing"]["blank"]
 
 
 def test_predict_command_text_and_forced_mode(mnist_run, shared_data, tmp_path, capsys):
@@ -92,12 +94,14 @@ def test_predict_command_text_and_forced_mode(mnist_run, shared_data, tmp_path, 
     args = ["predict", str(mnist_run), str(photo), "--mode", "threshold", "--threshold", "200"]
     assert main([*args, "--save-inputs", str(tmp_path)]) == 0
     first = capsys.readouterr().out.splitlines()[0]
-    assert first.startswith("3.png: ") and "top 3: " in first and "[threshold at 200]" in first
+    assert first.startswith("3.png: ") and "top 3: " in first
+    assert first.endswith("[mnist recipe, threshold at 200]")
     seen = np.asarray(Image.open(tmp_path / "3.input.png"))
-    assert seen.shape == (28, 28) and set(np.unique(seen)) <= {0, 255}
+    rows = np.flatnonzero(seen.max(axis=1))
+    assert seen.shape == (28, 28) and rows[-1] - rows[0] + 1 == 20  # MNIST's 20x20 box
 
 
-# --- preprocessing decisions (no model needed) ------------------------------------------
+# --- colour models (how photos are prepared, in detail: tests/test_photo.py) -----------
 
 
 def save(tmp_path: Path, name: str, pixels: np.ndarray) -> Path:
@@ -106,63 +110,20 @@ def save(tmp_path: Path, name: str, pixels: np.ndarray) -> Path:
     return path
 
 
-def stroke(background: float, ink: float, noise: float = 0.0) -> np.ndarray:
-    """A 140x140 image: a thick bar of `ink` on `background`, with optional paper noise."""
-    image = np.full((140, 140), background, np.float64)
-    image[30:110, 60:80] = ink
-    image += np.random.default_rng(0).normal(0, noise, image.shape)
-    return image.clip(0, 255)
-
-
-def test_auto_chooses_by_background(tmp_path):
-    shape = (28, 28, 1)
-    clean_white = predict.preprocess(save(tmp_path, "a.png", stroke(255, 0)), shape)
-    assert clean_white.mode == "invert" and clean_white.pixels[0, 0, 0] == 0
-    assert clean_white.pixels[14, 14, 0] == 255
-    paper = predict.preprocess(save(tmp_path, "b.png", stroke(230, 90, noise=8)), shape)
-    assert paper.mode == "threshold" and paper.level < 230
-    assert set(np.unique(paper.pixels)) == {0, 255} and paper.pixels[14, 14, 0] == 255
-    assert paper.pixels[:, :3].max() == 0  # the background became black
-    already_mnist = predict.preprocess(save(tmp_path, "c.png", stroke(0, 255)), shape)
-    assert already_mnist.mode == "none" and already_mnist.pixels[14, 14, 0] == 255
-    chalk = predict.preprocess(save(tmp_path, "d.png", stroke(40, 220, noise=8)), shape)
-    assert chalk.mode == "threshold" and chalk.pixels[14, 14, 0] == 255
-    assert chalk.pixels[:, :3].max() == 0
-
-
-def test_forced_modes_and_transparency(tmp_path):
-    shape = (28, 28, 1)
-    path = save(tmp_path, "a.png", stroke(230, 90, noise=8))
-    plain = predict.preprocess(path, shape, mode="none")
-    inverted = predict.preprocess(path, shape, mode="invert")
-    assert np.array_equal(inverted.pixels, 255 - plain.pixels)
-    fixed = predict.preprocess(path, shape, mode="threshold", level=100)
-    assert fixed.level == 100
-    assert np.array_equal(fixed.pixels, np.where(plain.pixels < 100, 255.0, 0.0))
-    # A transparent PNG with black ink: the transparent part is paper (white), not black.
-    rgba = np.zeros((140, 140, 4), np.uint8)
-    rgba[30:110, 60:80, 3] = 255
-    transparent = predict.preprocess(save(tmp_path, "t.png", rgba), shape)
-    assert transparent.mode == "invert" and transparent.pixels[14, 14, 0] == 255
-    assert predict.preprocess(path, shape, level=120).mode == "threshold"  # a level implies it
-    with pytest.raises(TfnoteError, match="unknown preprocessing mode"):
-        predict.preprocess(path, shape, mode="sharpen")
-    with pytest.raises(TfnoteError, match="within 0..255"):
-        predict.preprocess(path, shape, level=300)
-
-
 def test_rgb_cifar10_run_predicts_class_names(cifar_run, tmp_path):
+    from tfnote import photo
     from tfnote.data.images import CIFAR10_NAMES
 
-    photo = np.zeros((60, 80, 3), np.uint8)
-    photo[..., 2] = 200  # a blue picture, any size
-    path = save(tmp_path, "sea.png", photo)
+    picture = np.zeros((60, 80, 3), np.uint8)
+    picture[..., 2] = np.linspace(120, 250, 80)  # a blue sea, any size
+    picture[20:40, 30:50] = (200, 40, 40)  # with a red boat (a flat picture gets no answer)
+    path = save(tmp_path, "sea.png", picture)
     [result] = predict.predict(cifar_run, [path])
     assert result.prepared.pixels.shape == (32, 32, 3) and result.prepared.mode == "none"
     assert result.name in CIFAR10_NAMES and result.name == CIFAR10_NAMES[result.label]
     assert [name for _, name, _ in result.top][0] == result.name
     with pytest.raises(TfnoteError, match="grayscale models only"):
-        predict.preprocess(path, (32, 32, 3), mode="threshold")
+        photo.prepare(path, {"input_shape": [32, 32, 3]}, mode="threshold")
 
 
 # --- bad input: one clear error, exit code 2 --------------------------------------------

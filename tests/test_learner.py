@@ -55,6 +55,17 @@ def test_summary_keeps_the_param_column_in_a_narrow_terminal(monkeypatch, column
     assert os.environ.get("COLUMNS") == columns  # put back as it was
 
 
+def test_summary_total_is_the_models_own_after_training():
+    from tfnote.artifacts import summary_text
+    from tfnote.models import build_model
+
+    model = build_model("mlp", (28, 28, 1), 10)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.optimizer.build(model.trainable_variables)  # as after fit: Adam's m and v exist
+    text = summary_text(model)
+    assert " Total params: 101,770 (with the optimizer's state: 305,312" in text
+
+
 def test_presets_show_the_course_class_and_program(capsys):
     assert main(["presets"]) == 0
     out = capsys.readouterr().out

@@ -53,7 +53,9 @@ def test_apply_to_a_preset_keeps_its_other_dataset_args():
     }  # fmt: skip
     assert spec.validation == "test"
     assert apply_price_options(get_preset("stock-lstm"), parse()) == get_preset("stock-lstm")
-    with pytest.raises(TfnoteError, match=r"--window, --ticker only apply to price data"):
+    with pytest.raises(
+        TfnoteError, match=r"price flags \(--window, --ticker\) apply only to price data"
+    ):
         apply_price_options(get_preset("p14"), parse("--window", "3", "--ticker", "X"))
 
 

@@ -167,16 +167,11 @@ def test_validation_tail_never_reaches_the_test_days(shared_data):
 
 
 def bad_tables(shared_data, tmp_path):
+    """Two of the bad tables above, through the CLI (each call imports TensorFlow: slow)."""
     yield "long", str(long_table(shared_data, tmp_path)), "holds 2 series (column 'Ticker'"
-    binary = tmp_path / "b.csv"
-    binary.write_bytes(bytes(range(256)) * 4)
-    yield "binary", str(binary), "a binary file, not CSV text"
     gbk = tmp_path / "gbk.csv"
     gbk.write_bytes("date,open,close\n2020-01-02,1.0,1.0,备注\n".encode("gbk"))
     yield "gbk", str(gbk), "not UTF-8 text"
-    repeated, table = small_table(tmp_path, name="r.csv")
-    pd.concat([table, table.iloc[[3]]]).to_csv(repeated, index=False)
-    yield "repeated", str(repeated), "1 day(s) appear more than once in column 'date'"
 
 
 def test_bad_tables_via_cli_one_line_exit_2_no_folder(cli, shared_data, tmp_path):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tfnote import report, runs
+from tfnote import run_folder, runs
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -44,15 +44,17 @@ def run_dir(tmp_path_factory, shared_data) -> Path:
     model.fit(x, y, epochs=2, validation_data=(x, y), verbose=0,
               callbacks=[RunFolder(root / "mine", verbose=False)])  # fmt: skip
 
-    # interrupted: no metrics.json, state saved long ago; running: state saved just now
-    for name, age in (("interrupted", 3600), ("running", 0)):
+    # unfinished copies: one interrupted, one held by a process (its lock), one from before
+    # the lock existed whose state was saved just now
+    for name in ("interrupted", "running", "running-unlocked"):
         copy = shutil.copytree(root / "mnist", root / name)
         (copy / "metrics.json").unlink()
         spec = json.loads((copy / "spec.json").read_text())
         (copy / "spec.json").write_text(json.dumps({**spec, "epochs": 3}))
-        then = time.time() - age
-        for f in ("state.json", "model.json"):
-            os.utime(copy / f, (then, then))
+    (root / "running-unlocked" / "run.lock").unlink()
+    then = time.time() - 3600
+    os.utime(root / "interrupted" / "state.json", (then, then))
+    run_folder.lock(root / "running")
     damaged = shutil.copytree(root / "class3" / "iris", root / "damaged")
     (damaged / "spec.json").write_text("{")
     prices = shutil.copytree(root / "class3" / "iris", root / "price-like")
@@ -64,7 +66,8 @@ def run_dir(tmp_path_factory, shared_data) -> Path:
 def test_runs_table_finds_every_run_and_its_state(run_dir):
     rows = {r.name: r for r in runs.find(run_dir)}
     assert set(rows) == {
-        "mnist", "class3/iris", "mine", "interrupted", "running", "damaged", "price-like"
+        "mnist", "class3/iris", "mine", "interrupted", "running", "running-unlocked",
+        "damaged", "price-like",
     }  # fmt: skip
     mnist = rows["mnist"]
     assert (mnist.status, mnist.epochs, mnist.built_by, mnist.dataset) == (
@@ -78,7 +81,7 @@ def test_runs_table_finds_every_run_and_its_state(run_dir):
     assert (mine.built_by, mine.status, mine.epochs) == ("own model", "finished", "2/2")
     assert mine.evaluated_on == "validation (last epoch)" and mine.accuracy is not None
     assert rows["interrupted"].status == "interrupted" and rows["interrupted"].epochs == "1/3"
-    assert rows["running"].status == "running"
+    assert rows["running"].status == rows["running-unlocked"].status == "running"
     assert rows["damaged"].status == "damaged" and "spec.json" in rows["damaged"].problem
     assert (rows["price-like"].rmse, rows["price-like"].verdict) == (50.5, "no better")
     assert rows["price-like"].result == "RMSE 50.50 (no better)"
@@ -89,12 +92,12 @@ def test_runs_command_text_json_csv_and_sort(run_dir, cli):
     assert text.returncode == 0, text.stderr
     header, rule, *lines = text.stdout.splitlines()
     assert header.split()[:3] == ["run", "built", "by"] and set(rule) <= {"-", " "}
-    assert len(lines) == 7 and any("own model" in line for line in lines)
+    assert len(lines) == 8 and any("own model" in line for line in lines)
     assert any("finished (scaled down)" in line and "0.975-0.98" in line for line in lines)
 
     rows = json.loads(cli("runs", run_dir, "--json", "--sort", "accuracy", "--desc").stdout)
     accuracies = [r["accuracy"] for r in rows if r["accuracy"] is not None]
-    assert accuracies == sorted(accuracies, reverse=True) and len(rows) == 7
+    assert accuracies == sorted(accuracies, reverse=True) and len(rows) == 8
     assert {r["status"] for r in rows} == {
         "finished", "interrupted", "running", "damaged"
     }  # fmt: skip
@@ -102,7 +105,7 @@ def test_runs_command_text_json_csv_and_sort(run_dir, cli):
     csv_text = cli("runs", run_dir, "--csv", "--sort", "params").stdout
     header = csv_text.splitlines()[0].split(",")
     assert header[:3] == ["name", "path", "title"] and "rmse" in header
-    assert len(csv_text.splitlines()) == 8
+    assert len(csv_text.splitlines()) == 9
 
     bad = cli("runs", run_dir, "--sort", "colour")
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "cannot sort" in bad.stderr
@@ -148,9 +151,12 @@ def test_course_numbers_have_one_home():
     assert runs.describe(Path("/nowhere")).status == "damaged"
 
 
-def test_course_tiny_resumes_and_reports_a_failing_program(tmp_path, shared_data):
+def test_course_tiny_resumes_and_reports_a_failing_program(tmp_path, shared_data, monkeypatch):
     """Three programs; CIFAR-10 is missing from the data folder, so one of them fails."""
     from tfnote import course
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))  # no CIFAR-10 there either
+    monkeypatch.setenv("TFNOTE_OFFLINE", "1")
 
     data = tmp_path / "data"
     data.mkdir()

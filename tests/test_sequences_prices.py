@@ -81,10 +81,12 @@ def test_forecast_on_other_data_refuses_training_days(cli, price_run, shared_dat
     before = (price_run / "forecast.json").read_bytes()
     done = cli("forecast", price_run, "--data-dir", shorter)
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
-    assert "refusing to score: 240 of the 240 test days (2018-" in done.stderr
-    assert "are training days of this run (2010-04-26 .. 2019-01-28)" in done.stderr
+    assert (
+        "refusing to score: 240 of the 240 test days (2017-08-01 .. 2018-07-24) are training "
+        "days of this run (2010-04-26 .. 2019-01-28)" in done.stderr
+    )
     assert "rows 2426 -> 2000; first day" not in done.stderr  # the first day is the same
-    assert "rows 2426 -> 2000; last day 2020-04-24 -> 2018-" in done.stderr
+    assert "rows 2426 -> 2000; last day 2020-04-24 -> 2018-07-24; fingerprint" in done.stderr
     assert (price_run / "forecast.json").read_bytes() == before  # nothing written
 
     later = tmp_path / "later"  # the same test days, fewer old days: scored, with a note

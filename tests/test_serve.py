@@ -22,6 +22,7 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,7 +43,7 @@ def mnist_run(shared_data, tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def client(mnist_run):
     with warnings.catch_warnings():  # Starlette's note on httpx versions, not ours
-        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore")
         from fastapi.testclient import TestClient
     from tfnote.serve import make_app
 
@@ -94,7 +95,7 @@ def test_photo_of_a_7_gets_the_same_answer_as_tfnote_predict(client, mnist_run, 
     assert answer["input"].startswith("data:image/png;base64,")
     seen = Image.open(io.BytesIO(base64.b64decode(answer["input"].split(",", 1)[1])))
     assert seen.size == (28, 28) and seen.mode == "L"
-    assert seen.getpixel((0, 0)) == 0 and max(seen.getdata()) == 255
+    assert seen.getpixel((0, 0)) == 0 and np.asarray(seen).max() == 255
 
 
 def test_default_run_is_the_first(client, shared_data):
@@ -121,6 +122,15 @@ def test_truncated_image_is_400(client, shared_data):
     data = (shared_data / "digits" / "7.png").read_bytes()
     r = upload(client, data[: len(data) // 3], "7.png")
     assert r.status_code == 400 and "7.png" in r.json()["error"]
+
+
+def test_decompression_bomb_is_400_before_decoding(client):
+    from PIL import Image
+
+    bomb = png(Image.new("1", (10_000, 10_000)))  # 100 megapixels in a small file
+    assert len(bomb) < LIMIT
+    r = upload(client, bomb, "bomb.png")
+    assert r.status_code == 400 and "too large to open safely" in r.json()["error"]
 
 
 def test_missing_image_and_wrong_body_are_400(client):
@@ -241,7 +251,9 @@ def test_concurrent_requests_all_answered(live_server, shared_data):
     image = (shared_data / "digits" / "7.png").read_bytes()
 
     def ask(_):
-        r = httpx.post(f"{base}/api/predict", files={"image": ("7.png", image)}, timeout=120)
+        r = httpx.post(
+            f"{base}/api/predict", files={"image": ("7.png", image)}, timeout=120, trust_env=False
+        )
         return r.status_code, r.json()["predictions"][0]["class"]
 
     with ThreadPoolExecutor(16) as pool:
@@ -300,7 +312,8 @@ def test_page_in_a_browser_draw_and_upload(live_server, shared_data, tmp_path):
                 "img => [img.naturalWidth, img.naturalHeight, img.clientWidth,"
                 " getComputedStyle(img).imageRendering, img.hidden]",
             )
-            assert shown == [28, 28, 168, "pixelated", False]
+            assert shown[:2] == [28, 28] and shown[3:] == ["pixelated", False]
+            assert shown[2] >= 5 * 28  # enlarged at least 5 times
 
             # A phone photo of a 2, through the file input.
             page.set_input_files("#file", str(shared_data / "digits" / "2.png"))
@@ -309,6 +322,21 @@ def test_page_in_a_browser_draw_and_upload(live_server, shared_data, tmp_path):
             uploaded = page.locator("#predictions li").first.get_attribute("data-class")
             assert uploaded == "2", page.text_content("#predictions")
             assert page.text_content("#status").startswith("Answer / 答案: 2")
+
+            # A phone-sized photo (21 megapixels) is shrunk by the page before it is sent.
+            from PIL import Image
+
+            big = Image.open(shared_data / "digits" / "7.png").convert("RGB")
+            jpeg = io.BytesIO()
+            big.resize((4000, 5300)).save(jpeg, format="JPEG", quality=90)
+            sent = []
+            page.on("request", lambda r: sent.append(len(r.post_data_buffer or b"")))
+            page.set_input_files(
+                "#file", {"name": "7.jpg", "mimeType": "image/jpeg", "buffer": jpeg.getvalue()}
+            )
+            page.wait_for_selector("#answer-box[data-answers='3']", timeout=60_000)
+            assert page.locator("#predictions li").first.get_attribute("data-class") == "7"
+            assert 0 < max(sent) < len(jpeg.getvalue())
 
             # Clear, then Recognize with nothing drawn: the page asks for a drawing.
             page.click("#clear")

@@ -58,7 +58,17 @@ def summary_text(model) -> str:
             del os.environ["COLUMNS"]
         else:
             os.environ["COLUMNS"] = saved
-    return "\n".join(lines) + "\n"
+    text = "\n".join(lines) + "\n"
+    if " Optimizer params:" in text:  # after training Keras adds the optimizer's state in
+        # "Total params" (305,312 for p14); the course's total is the model's own 101,770
+        total = next(line for line in text.splitlines() if line.startswith(" Total params:"))
+        with_optimizer = total.removeprefix(" Total params: ")
+        text = text.replace(
+            total,
+            f" Total params: {model.count_params():,} (with the optimizer's state: "
+            f"{with_optimizer})",
+        )
+    return text
 
 
 def write_history(history: list[dict], json_path: Path, csv_path: Path) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import time
 import traceback
 from collections.abc import Callable
@@ -76,16 +77,14 @@ class Context:
     out: Path
     scale: str
     data_dir: str | None
+    tensorboard: bool = False  # training programs also write TensorBoard's event files
 
     def spec(self, preset: str, kind: str, **changes):
-        """Preset `preset` at this scale, reading from --data-dir."""
+        """Preset `preset` at this scale (its data is found through $TFNOTE_DATA, see
+        run_course, so a dataset missing from --data-dir is still found where it lives)."""
         from tfnote.spec import get_preset
 
-        spec = get_preset(preset)
-        scaled = {**SCALES[self.scale].get(kind, {}), **changes}
-        if self.data_dir:
-            scaled.setdefault("data_dir", self.data_dir)
-        return spec.replace(**scaled)
+        return get_preset(preset).replace(**{**SCALES[self.scale].get(kind, {}), **changes})
 
     def folder(self, name: str) -> Path:
         return self.out / "runs" / name
@@ -146,7 +145,7 @@ def train(ctx: Context, spec, name: str) -> tuple[Path, bool]:
         fresh = any(old.get(k) != new[k] for k in new if k not in run_folder.FREE_FIELDS)
         fresh = fresh or new["epochs"] < old.get("epochs", 0)
     try:
-        training.run(spec, folder, quiet=True, fresh=fresh)
+        training.run(spec, folder, quiet=True, fresh=fresh, tensorboard=ctx.tensorboard)
     finally:
         _tf.load()[1].backend.clear_session()  # free the model before the next program
     return folder, True
@@ -317,7 +316,7 @@ def show_program(dataset: str) -> Callable[[Context], dict]:
         from tfnote.show import show_dataset
 
         path = ctx.out / "datasets" / f"{dataset}-samples.png"
-        path, about = show_dataset(dataset, ctx.data_dir, path, count=20)
+        path, about = show_dataset(dataset, None, path, count=20)
         return _outcome(figures=[(_rel(ctx, path), about)])
 
     return run
@@ -353,7 +352,7 @@ def _augment_preview(ctx: Context) -> dict:
     from tfnote import augment
     from tfnote.data import load_dataset
 
-    data = load_dataset("mnist", data_dir=ctx.data_dir)
+    data = load_dataset("mnist")
     picks = np.random.default_rng(0).choice(len(data.x_train), size=4, replace=False)
     path = ctx.out / "augment" / "augment-mnist.png"
     augment.preview(data.x_train[np.sort(picks)], "mnist", path, copies=5, seed=0)
@@ -462,7 +461,7 @@ def programs() -> list[Program]:
         ("lenet5", "P31_cifar10_lenet5", "LeNet5", "cnn", 15),
         ("alexnet8", "p34_cifar10_alexnet8", "AlexNet8", "cnn-big", 30),
         ("vgg16", "p36_cifar10_vgg16", "VGG16", "cnn-big", 45),
-        ("inception10", "p40_cifar10_inception10", "Inception10", "cnn", 50),
+        ("inception10", "p40_cifar10_inception10", "Inception10", "cnn-big", 40),
         ("resnet18", "p46_cifar10_resnet18", "ResNet18", "cnn-big", 70),
     ]
     letters = [
@@ -585,7 +584,8 @@ def _key(program: Program, ctx: Context) -> str:
         settings = program.settings(ctx)
     except TfnoteError as e:  # the program itself will fail with this and say so
         settings = {"unavailable": str(e)}
-    return json.dumps({"scale": ctx.scale, **settings}, sort_keys=True, default=str)
+    settings = {"scale": ctx.scale, "data": ctx.data_dir, **settings}
+    return json.dumps(settings, sort_keys=True, default=str)
 
 
 def _reusable(entry: dict | None, key: str, ctx: Context) -> bool:
@@ -608,17 +608,48 @@ def run_course(
     data_dir: str | None = None,
     only: str | None = None,
     echo: Callable[[str], None] | None = None,
+    tensorboard: bool = False,
 ) -> CourseResult:
     """Run the course's programs into `out`, reusing finished ones; write out/report.html."""
     if scale not in ("full", "quick", "tiny"):
         raise TfnoteError(f"unknown scale {scale!r}; use full, quick or tiny")
     echo = echo or (lambda line: print(line, flush=True))
-    ctx = Context(Path(out), scale, str(Path(data_dir).resolve()) if data_dir else None)
+    data_dir = str(Path(data_dir).resolve()) if data_dir else None
+    ctx = Context(Path(out), scale, data_dir, tensorboard)
     chosen = select(programs(), only)
     ctx.out.mkdir(parents=True, exist_ok=True)
     manifest_path = ctx.out / MANIFEST
     manifest = run_folder.read_json(manifest_path) if manifest_path.is_file() else {}
     entries: dict = manifest.get("programs", {}) if manifest.get("scale") == scale else {}
+    started = time.monotonic()
+    with _data_folder(ctx.data_dir):
+        _run_programs(chosen, ctx, entries, manifest_path, echo)
+    total = time.monotonic() - started
+    page_path = ctx.out / "report.html"
+    shown = {p.id: entries[p.id] for p in chosen if p.id in entries}
+    atomic.write_text(page_path, course_page(chosen, shown, ctx, total))
+    echo(f"done in {_clock(total)}; {len(shown) - _failed(shown)} of {len(chosen)} programs ok")
+    return CourseResult(page_path, shown, total)
+
+
+@contextlib.contextmanager
+def _data_folder(data_dir: str | None):
+    """Datasets are searched in `data_dir` first ($TFNOTE_DATA), then where they live
+    (the Keras cache, Debian's package folder), as `tfnote train` without --data-dir does."""
+    old = os.environ.get("TFNOTE_DATA")
+    if data_dir:
+        os.environ["TFNOTE_DATA"] = data_dir
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("TFNOTE_DATA", None)
+        else:
+            os.environ["TFNOTE_DATA"] = old
+
+
+def _run_programs(chosen, ctx: Context, entries: dict, manifest_path: Path, echo) -> None:
+    """Run (or reuse) each program, saving the manifest after each; progress via `echo`."""
     started = time.monotonic()
     spent = cost_done = 0.0  # seconds and expected seconds of the programs that ran
     tf_loaded = False
@@ -644,7 +675,7 @@ def run_course(
                 outcome = program.run(ctx)
             entry = {"status": "ok", "outcome": outcome}
         except KeyboardInterrupt:
-            _save(manifest_path, scale, entries)
+            _save(manifest_path, ctx.scale, entries)
             raise
         except Exception as e:  # noqa: BLE001 - one failing program must not stop the others
             entry = {"status": "failed", "error": _error_text(e), "outcome": _outcome()}
@@ -654,13 +685,7 @@ def run_course(
         spent, cost_done = spent + seconds, cost_done + program.cost
         status = "ok" if entry["status"] == "ok" else f"FAILED: {entry['error'].splitlines()[0]}"
         echo(f"    {status} ({seconds:.1f} s)")
-        _save(manifest_path, scale, entries)
-    total = time.monotonic() - started
-    page_path = ctx.out / "report.html"
-    shown = {p.id: entries[p.id] for p in chosen if p.id in entries}
-    atomic.write_text(page_path, course_page(chosen, shown, ctx, total))
-    echo(f"done in {_clock(total)}; {len(shown) - _failed(shown)} of {len(chosen)} programs ok")
-    return CourseResult(page_path, shown, total)
+        _save(manifest_path, ctx.scale, entries)
 
 
 def _failed(entries: dict) -> int:

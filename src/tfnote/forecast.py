@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tfnote import atomic, plots
+from tfnote import plots
 from tfnote.data.prices import PriceFacts, differences
 from tfnote.dm_test import LEVEL, DMResult, dm_test
 from tfnote.errors import TfnoteError
@@ -378,10 +378,11 @@ def to_json(result: Forecast) -> dict:
 
 def save(result: Forecast, run_dir: str | Path) -> tuple[Path, Path]:
     """Write RUN/forecast.json (scores, verdict, per-day prices) and RUN/forecast.png."""
-    run_dir = Path(run_dir)
-    atomic.write_json(run_dir / "forecast.json", to_json(result))
-    plot(result, run_dir / "forecast.png")
-    return run_dir / "forecast.json", run_dir / "forecast.png"
+    from tfnote import run_folder
+
+    json_path = run_folder.write_forecast(run_dir, to_json(result))
+    plot(result, run_folder.forecast_plot_path(run_dir))
+    return json_path, run_folder.forecast_plot_path(run_dir)
 
 
 def report_run(run_dir: str | Path, data_dir: str | None = None, checkpoint: str = "best") -> str:

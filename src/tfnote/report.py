@@ -30,7 +30,8 @@ h1 { margin-bottom: 0.2em; } h2 { border-bottom: 2px solid #ddd; margin-top: 2em
 h3 { margin-bottom: 0.3em; } .sub { color: #666; margin-top: 0; }
 table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.92em; }
 th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
-th { background: #f4f4f4; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+th { background: #f4f4f4; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 img { max-width: 100%; border: 1px solid #eee; margin: 0.3em 0; }
 .figs { display: flex; flex-wrap: wrap; gap: 0.8em; }
 .figs figure { margin: 0; flex: 1 1 420px; max-width: 100%; }
@@ -208,7 +209,13 @@ def run_section(row: runs.RunRow, heading: str = "h3") -> str:
     head = (
         f'<{heading} id="{_anchor(row.path)}">{esc(row.title or row.name)}'
         f"{badge(row.status, row.status.split()[0])}{quick_badge(row.scaled_down)}</{heading}>"
-        f'<p class="sub">{esc(row.path)} &middot; {esc(row.built_by)}</p>'
+        f'<p class="sub">{esc(row.path)} &middot; {esc(row.built_by)}'
+        + (
+            f" &middot; TensorBoard: <code>tensorboard --logdir {esc(row.path)}</code>"
+            if row.tensorboard
+            else ""
+        )
+        + "</p>"
     )
     if row.status == "damaged":
         return f'<div class="card">{head}<div class="error">{esc(row.problem)}</div></div>'

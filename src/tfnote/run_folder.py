@@ -159,6 +159,11 @@ def forecast_plot_path(run_dir: str | Path) -> Path:
     return Path(run_dir) / FORECAST_PLOT
 
 
+def write_forecast(run_dir: str | Path, forecast: dict) -> Path:
+    atomic.write_json(Path(run_dir) / FORECAST, forecast)
+    return Path(run_dir) / FORECAST
+
+
 def tensorboard_dir(run_dir: str | Path) -> Path:
     return Path(run_dir) / TENSORBOARD
 
@@ -350,7 +355,23 @@ def write_artifacts(run_dir: str | Path, model, history: list[dict], title: str 
     atomic.write_text(run_dir / "summary.txt", artifacts.summary_text(model))
     artifacts.write_history(history, run_dir / HISTORY, run_dir / "history.csv")
     artifacts.write_weights_txt(model, run_dir / WEIGHTS_TXT)
-    artifacts.plot_curves(history, run_dir / CURVES, title)
+    plot_curves(run_dir, history, run_dir / CURVES, heading=title)
+
+
+def plot_curves(run_dir: str | Path, history: list[dict], out: Path, heading: str = "") -> None:
+    """curves.png, its validation curves named for what they are, the best epoch marked."""
+    from tfnote import artifacts
+
+    run_dir = Path(run_dir)
+    on_test = (run_dir / SPEC).is_file() and read_spec(run_dir).validation == "test"
+    state = read_state(run_dir) or {}
+    artifacts.plot_curves(
+        history,
+        out,
+        heading or title(run_dir),
+        validation_label="test" if on_test else "validation",
+        best_epoch=state.get("best_epoch"),
+    )
 
 
 def save_model(run_dir: str | Path, model) -> str | None:

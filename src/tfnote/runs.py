@@ -28,7 +28,10 @@ from tfnote import run_folder
 from tfnote.course_results import published
 from tfnote.errors import TfnoteError
 
-RUNNING_WITHIN_S = 120  # a run whose state.json changed this recently, unfinished, is running
+# An unfinished run is "running" while a process holds its lock (run_folder.is_running);
+# in a folder without a lock file (made before there was one), while its state.json is
+# younger than this.
+RUNNING_WITHIN_S = 120
 
 STATUSES = ("finished", "running", "interrupted", "not started", "damaged")
 
@@ -57,6 +60,7 @@ class RunRow:
     scaled_down: str | None = None  # how it differs from its preset's size (quick runs)
     course: str | None = None  # the course's published number, e.g. "0.4177"
     course_metric: str | None = None  # "accuracy" or "rmse"
+    tensorboard: bool = False  # has TensorBoard event files (trained with --tensorboard)
     problem: str | None = None  # why the folder could not be read (status "damaged")
 
     def to_dict(self) -> dict:
@@ -115,6 +119,8 @@ def describe(run_dir: str | Path, name: str | None = None) -> RunRow:
 
 
 def _fill(row: RunRow, run_dir: Path) -> None:
+    if not run_folder.is_run_folder(run_dir):
+        raise TfnoteError(f"{run_dir}: not a run folder (no model.json or spec.json)")
     spec = run_folder.read_spec(run_dir) if run_folder.has_spec(run_dir) else None
     info = run_folder.read_info(run_dir) if (run_dir / run_folder.INFO).is_file() else {}
     state = run_folder.read_state(run_dir)
@@ -127,10 +133,11 @@ def _fill(row: RunRow, run_dir: Path) -> None:
     row.epochs_done = state["epoch"] if state else (metrics or {}).get("epochs", 0)
     row.epochs_planned = spec.epochs if spec else (metrics or {}).get("epochs")
     row.scaled_down = scaled_down(spec) if spec else None
+    row.tensorboard = run_folder.tensorboard_dir(run_dir).is_dir()
     row.best_epoch = (metrics or {}).get("best_epoch") or (state or {}).get("best_epoch")
     seconds = (metrics or {}).get("train_seconds", (state or {}).get("train_seconds"))
     row.train_seconds = round(seconds, 2) if seconds is not None else None
-    row.status = _status(row, metrics, run_folder.last_saved(run_dir))
+    row.status = _status(row, metrics, run_dir)
     _scores(row, metrics, state)
     forecast = run_folder.read_forecast(run_dir)
     if forecast:
@@ -160,12 +167,16 @@ def scaled_down(spec) -> str | None:
     return ", ".join(parts) or None
 
 
-def _status(row: RunRow, metrics: dict | None, saved_at: float | None) -> str:
+def _status(row: RunRow, metrics: dict | None, run_dir: Path) -> str:
     planned = row.epochs_planned or 0
     if metrics is not None and row.epochs_done >= planned:
         return "finished"
-    if saved_at is not None and time.time() - saved_at < RUNNING_WITHIN_S:
-        return "running"  # (a lock file would say it for sure; see the issue)
+    if run_folder.is_running(run_dir):  # a process holds the folder's lock
+        return "running"
+    saved_at = run_folder.last_saved(run_dir)
+    if not (run_dir / run_folder.LOCK).exists() and saved_at is not None:
+        if time.time() - saved_at < RUNNING_WITHIN_S:  # folders from before the lock
+            return "running"
     return "interrupted" if row.epochs_done else "not started"
 
 

@@ -132,12 +132,8 @@ def load_run(name: str, run_dir: str | os.PathLike, batch_ms: float) -> Served:
     )
     served.batcher = Batcher(lambda prepared: _classify(served, prepared), batch_ms)
     # One call now, so the first visitor does not wait for TensorFlow's first-call set-up.
-    _classify(served, [photo.Prepared("warm-up", _zeros(info), "whole", "none")])
+    model(np.zeros((1, *info["input_shape"]), np.float32), training=False)
     return served
-
-
-def _zeros(info: dict) -> np.ndarray:
-    return np.zeros(info["input_shape"], np.float32)
 
 
 def _classify(served: Served, prepared: list[photo.Prepared]):
@@ -456,13 +452,10 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def serve(
-    app: FastAPI, host: str = "127.0.0.1", port: int = 8000, on_ready=None
-) -> None:  # pragma: no cover - runs until Ctrl-C; tests start uvicorn themselves
-    """Run the app with uvicorn on host:port (port 0: a free one) until Ctrl-C."""
+def listen(host: str = "127.0.0.1", port: int = 8000):
+    """A socket bound to host:port (port 0: a free one), before the slow model loading, so
+    a port in use is one line at once."""
     import socket
-
-    import uvicorn
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -474,7 +467,12 @@ def serve(
         raise TfnoteError(
             f"cannot listen on {host}:{port} ({e.strerror}); choose another with --port"
         ) from None
-    if on_ready:
-        on_ready(sock.getsockname()[1])
+    return sock
+
+
+def serve(app: FastAPI, sock) -> None:  # pragma: no cover - until Ctrl-C; tests run uvicorn
+    """Answer on the bound socket with uvicorn until Ctrl-C (or SIGTERM)."""
+    import uvicorn
+
     config = uvicorn.Config(app, log_level="warning", access_log=False)
     uvicorn.Server(config).run(sockets=[sock])

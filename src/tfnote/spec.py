@@ -56,6 +56,10 @@ class Spec:
     steps_per_execution: int = 64
     mixed_precision: bool = False  # used only where a GPU is present
 
+    def __post_init__(self) -> None:
+        if self.data_dir is not None:  # a Path from Python code; spec.json wants text
+            self.data_dir = str(self.data_dir)
+
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
@@ -84,6 +88,8 @@ class Spec:
             raise TfnoteError(
                 f"unknown optimizer {self.optimizer!r}; choose from {', '.join(OPTIMIZERS)}"
             )
+        if not (math.isfinite(self.scale) and self.scale != 0):
+            raise TfnoteError(f"scale must be a finite, non-zero number (got {self.scale})")
         if not (self.lr > 0 and math.isfinite(self.lr)):
             raise TfnoteError(f"learning rate must be a positive number (got {self.lr})")
         if self.validation not in ("test", "split", "none"):

@@ -66,33 +66,32 @@ def split_validation(spec: Spec, data: Data):
 def make_pipeline(x, y, spec: Spec, seeds=None, augment=None):
     """A tf.data pipeline: (shuffle) -> batch -> cast and scale (-> augment) -> prefetch.
 
-    With `seeds` (training data: an epoch_seeds callback) the samples are shuffled in an
-    order that depends only on the seed and the epoch, so a resumed run sees the batches
-    an uninterrupted one would.
+    With `seeds` (training data: an epoch_seeds callback) the batches follow the order
+    that callback draws for each epoch from the seed and the epoch alone, so a resumed run
+    sees the batches an uninterrupted one would.
     Scaling per batch keeps the arrays in their compact dtype (uint8 images) in memory.
     """
     tf, _ = _tf.load()
-    if seeds is not None and spec.shuffle:
-        x, y = tf.constant(x), tf.constant(y)
-        n = int(x.shape[0])
-
-        def epoch_order(_):
-            seed = tf.stack([tf.constant(spec.seed, tf.int64), seeds.epoch.read_value()])
-            return tf.random.experimental.stateless_shuffle(tf.range(n, dtype=tf.int64), seed)
-
-        ds = tf.data.Dataset.from_tensors(0).map(epoch_order).unbatch()
-        ds = ds.apply(tf.data.experimental.assert_cardinality(n))  # so Keras knows the steps
-        ds = ds.batch(spec.batch_size).map(lambda i: (tf.gather(x, i), tf.gather(y, i)))
-    else:
-        ds = tf.data.Dataset.from_tensor_slices((x, y))
-        ds = ds.batch(spec.batch_size if seeds is not None else max(spec.batch_size, 256))
     scale = spec.scale
 
     def prepare(xb, yb):
         xb = tf.cast(xb, tf.float32)
         return (xb * scale if scale != 1.0 else xb), yb
 
-    ds = ds.map(prepare, num_parallel_calls=tf.data.AUTOTUNE)
+    if seeds is not None and spec.shuffle:
+        x, y = tf.constant(x), tf.constant(y)
+        order = seeds.order_of(len(x))
+
+        def batch_of(i):  # one function for gather and scale: tf.data pays per function
+            picked = tf.gather(order, i)
+            return prepare(tf.gather(x, picked), tf.gather(y, picked))
+
+        ds = tf.data.Dataset.range(len(x)).batch(spec.batch_size)
+        ds = ds.map(batch_of, num_parallel_calls=tf.data.AUTOTUNE)
+    else:
+        ds = tf.data.Dataset.from_tensor_slices((x, y))
+        ds = ds.batch(spec.batch_size if seeds is not None else max(spec.batch_size, 256))
+        ds = ds.map(prepare, num_parallel_calls=tf.data.AUTOTUNE)
     if augment is not None:
         # The random layers share one seed state. Run on several batches at once, which batch
         # gets which draw would change from run to run; one at a time, a seed repeats its run.
@@ -103,20 +102,29 @@ def make_pipeline(x, y, spec: Spec, seeds=None, augment=None):
 def epoch_seeds(seed: int, *models):
     """A callback that makes epoch k's randomness a function of (seed, k) alone.
 
-    It sets the epoch that the data order reads (make_pipeline), and the seed state of
-    every random layer (Dropout, augmentation) at the start of each epoch. Keras keeps
-    that state outside the saved weights, so without this a resumed run would draw other
-    dropout masks and augmentations than an uninterrupted one.
+    At the start of each epoch it draws the order of the training samples (which
+    make_pipeline follows) and sets the seed state of every random layer (Dropout,
+    augmentation). Keras keeps that state outside the saved weights, so without this a
+    resumed run would draw other batches, dropout masks and augmentations than an
+    uninterrupted one.
     """
     tf, keras = _tf.load()
 
     class EpochSeeds(keras.callbacks.Callback):
-        def __init__(self):
-            super().__init__()
-            self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
+        order = None
+
+        def order_of(self, n: int):
+            """The variable holding this epoch's order of n samples."""
+            self.order = tf.Variable(tf.range(n, dtype=tf.int64), trainable=False)
+            return self.order
 
         def on_epoch_begin(self, epoch, logs=None):
-            self.epoch.assign(epoch)
+            if self.order is not None:
+                n = int(self.order.shape[0])
+                seeds = tf.constant([seed, epoch], tf.int64)
+                self.order.assign(
+                    tf.random.experimental.stateless_shuffle(tf.range(n, dtype=tf.int64), seeds)
+                )
             generators = [
                 g
                 for model in (self.model, *models)
@@ -256,6 +264,7 @@ def run(
     _, keras = _tf.load()
     from tfnote.augment import augmentation
     from tfnote.callback import RunFolder
+    from tfnote.models import check_fits
 
     data = load_data(spec)  # step 2 (nothing is written before the data has loaded)
     x_train, y_train, x_val, y_val = split_validation(spec, data)
@@ -264,6 +273,7 @@ def run(
     keras.utils.set_random_seed(spec.seed)  # same seed: same weights, batches, augmentation
     with pick_strategy(strategy).scope():  # steps 3 and 4
         model = make_model(spec, data.input_shape, data.num_classes)
+        check_fits(model, data, spec.loss, f"preset {spec.name}'s model {spec.model!r}")
         compile_model(model, spec, steps_per_epoch=math.ceil(len(x_train) / spec.batch_size))
     augment = augmentation(spec.augment) if spec.augment else None
     seeds = epoch_seeds(spec.seed, *([augment] if augment is not None else []))
@@ -277,7 +287,8 @@ def run(
             epochs=spec.epochs,
             validation_data=make_pipeline(x_val, y_val, spec) if x_val is not None else None,
             validation_freq=spec.validation_freq,
-            callbacks=[seeds, folder_callback, *schedule_callbacks(spec), step_progress()],
+            callbacks=[seeds, folder_callback, *schedule_callbacks(spec)]
+            + ([] if quiet else [step_progress()]),
             shuffle=False,  # the pipeline shuffles, with the spec's seed
             verbose=0 if quiet else (1 if sys.stdout.isatty() else 2),  # a bar in a terminal
         )

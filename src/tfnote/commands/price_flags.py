@@ -121,7 +121,8 @@ def apply_price_options(spec, args: argparse.Namespace):
         flags = [f"--{d.replace('_', '-')}" for d in (*DATASET_ARGS, "select_on")]
         used = [f for f in flags if getattr(args, f[2:].replace("-", "_"), None) is not None]
         raise TfnoteError(
-            f"{', '.join(used)} only apply to price data (--data prices or prices:FILE); "
+            f"price flags ({', '.join(used)}) apply only to price data (--data prices or "
+            "prices:FILE); "
             f"this run reads {spec.dataset!r}"
         )
     return spec.replace(dataset_args={**spec.dataset_args, **changes}, **fields)

@@ -55,6 +55,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         " (e.g. 1,2 or cifar10-vgg16)",
     )
     p.add_argument("--list", action="store_true", help="list the programs and stop")
+    p.add_argument(
+        "--tensorboard",
+        action="store_true",
+        help="training programs also write TensorBoard event files (tensorboard --logdir OUT)",
+    )
     p.set_defaults(func=cmd_course)
 
 
@@ -75,7 +80,9 @@ def cmd_runs(args) -> int:
 
 def cmd_report(args) -> int:
     from tfnote import report
+    from tfnote.outputs import check_output_file
 
+    check_output_file(args.out, ".html")
     out = report.write_report(args.runs, args.out, args.title)
     print(f"wrote {out}")
     return 0
@@ -88,6 +95,11 @@ def cmd_course(args) -> int:
         for program in course.select(course.programs(), args.only):
             print(f"class {program.klass}  {program.id:24} {program.section}")
         return 0
-    result = course.run_course(args.out, scale=args.scale, data_dir=args.data_dir, only=args.only)
+    from tfnote.outputs import check_writable_dir
+
+    check_writable_dir(args.out)  # before an hour of training
+    result = course.run_course(
+        args.out, args.scale, args.data_dir, args.only, tensorboard=args.tensorboard
+    )
     print(f"wrote {result.page}")
     return 1 if result.failed else 0

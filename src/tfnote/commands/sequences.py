@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 
 from tfnote.errors import TfnoteError
+from tfnote.outputs import check_output_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -95,6 +96,7 @@ def cmd_forecast(args) -> int:
 def cmd_fetch_prices(args) -> int:
     from tfnote import fetch
 
+    check_output_file(args.out, ".csv")  # before the download, not after it
     table = fetch.fetch_prices(args.symbol, args.source, args.start, args.end, args.adjust)
     path = fetch.save_prices(table, args.out)
     first, last = table["date"].iloc[0], table["date"].iloc[-1]

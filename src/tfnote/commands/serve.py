@@ -33,7 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "runs",
         nargs="*",
         metavar="RUN",
-        help="run folders, or folders of run folders (default: every image run under --runs)",
+        help="run folders, or folders of run folders (default: every image run in --runs DIR, "
+        "else in runs/)",
     )
     p.add_argument("--runs", dest="runs_dir", metavar="DIR", help="serve every image run in DIR")
     p.add_argument(
@@ -57,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         metavar="MS",
         help="collect concurrent requests for up to MS ms into one model call (0: one call "
-        "per request; default %(default)s chosen by bench/bench_serve.py)",
+        "per request; default 5, see bench/bench_serve.py)",
     )
     p.set_defaults(func=cmd_serve)
 
@@ -75,20 +76,23 @@ def cmd_serve(args) -> int:
             file=sys.stderr,
         )
     batch_ms = serve.DEFAULT_BATCH_MS if args.batch_ms is None else args.batch_ms
+    sock = serve.listen(args.host, args.port)
     print(f"loading {len(runs)} run(s): {', '.join(runs)}", flush=True)
     app = serve.make_app(runs, int(args.max_upload_mb * serve.MB), batch_ms)
     for s in app.state.served.values():
         acc = f", {s.evaluated_on or 'test'} accuracy {s.accuracy:.4f}" if s.accuracy else ""
         print(f"  {s.name}: {s.dataset or 'own data'}{acc}")
-
-    def ready(port: int) -> None:
-        shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
-        if ":" in shown:
-            shown = f"[{shown}]"
-        print(f"给图识物: open http://{shown}:{port}/ in a browser (Ctrl-C stops)", flush=True)
-
+    shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    if ":" in shown:
+        shown = f"[{shown}]"
+    port = sock.getsockname()[1]
+    print(f"给图识物: open http://{shown}:{port}/ in a browser (Ctrl-C stops)", flush=True)
     try:
-        serve.serve(app, args.host, args.port, on_ready=ready)
+        serve.serve(app, sock)
     except KeyboardInterrupt:
         pass
+    for s in app.state.served.values():
+        b = s.batcher
+        if b.items:
+            print(f"{s.name}: {b.items} answers in {b.calls} model calls", flush=True)
     return 0

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from tfnote.commands.flags import int_range, seed
+from tfnote.outputs import check_output_file
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this group's sub-commands to the `tfnote` parser."""
@@ -18,13 +21,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--data-dir", help="folder (or file) holding the dataset")
     p.add_argument("--out", help="PNG to write (default: DATASET-samples.png)")
-    p.add_argument("--count", type=int, default=20, help="how many images")
+    p.add_argument("--count", type=int_range(1, 400), default=20, help="how many images")
     p.add_argument("--split", choices=["train", "test"], default="train", help="which images")
-    p.add_argument("--seed", type=int, help="pick random images (default: the first ones)")
+    p.add_argument("--seed", type=seed, help="pick random images (default: the first ones)")
     p.set_defaults(func=cmd_show)
 
 
 def cmd_show(args) -> int:
+    if args.out:
+        check_output_file(args.out, ".png")
     from tfnote.show import show_dataset
 
     path, about = show_dataset(

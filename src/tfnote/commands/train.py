@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from tfnote.commands import price_flags
 from tfnote.commands.flags import positive_float, positive_int, seed
 from tfnote.outputs import check_output_file, check_writable_dir
 
@@ -25,6 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         ' (the fields of a preset; `preset = "p14"` starts from a built-in one)',
     )
     add_train_options(p)
+    price_flags.add_price_options(p)
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("resume", help="continue an interrupted run from its last saved epoch")
@@ -155,7 +157,12 @@ def cmd_train(args) -> int:
         file, _, func = changes["model"].rpartition(":")
         if Path(file).is_file():
             changes["model"] = f"{Path(file).resolve()}:{func}"
-    spec = spec.replace(**changes)
+    if changes.get("data_dir"):  # absolute, so `resume` works from any folder
+        changes["data_dir"] = str(Path(changes["data_dir"]).resolve())
+    kind, _, where = changes.get("dataset", "").partition(":")
+    if where and Path(where).exists():  # image-label:DIR, prices:FILE
+        changes["dataset"] = f"{kind}:{Path(where).resolve()}"
+    spec = price_flags.apply_price_options(spec.replace(**changes), args)
     check_writable_dir(args.out or Path("runs") / spec.name)  # before minutes of training
     from tfnote import train
 
@@ -167,7 +174,7 @@ def cmd_train(args) -> int:
         strategy=args.strategy,
         tensorboard=args.tensorboard,
     )
-    if spec.dataset.partition(":")[0] == "prices" and not args.quiet:
+    if spec.dataset.partition(":")[0] == "prices":
         from tfnote import forecast  # class 6: price runs in price units, beside naive forecasts
 
         print(forecast.report_run(result.run_dir))
@@ -202,11 +209,10 @@ def cmd_params(args) -> int:
 
 
 def cmd_curves(args) -> int:
-    from tfnote import artifacts, run_folder
+    from tfnote import run_folder
 
     out = Path(args.out) if args.out else run_folder.curves_path(args.run)
     check_output_file(out, ".png")  # never over the run's spec.json or history
-    history = run_folder.read_history(args.run)
-    artifacts.plot_curves(history, out, run_folder.title(args.run))
+    run_folder.plot_curves(args.run, run_folder.read_history(args.run), out)
     print(f"wrote {out}")
     return 0

@@ -86,7 +86,10 @@ class PriceFacts:
         if not isinstance(info, dict) or info.get("kind") != "prices":
             raise TfnoteError("not the facts of a price run (dataset prices)")
         known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in info.items() if k in known})
+        try:
+            return cls(**{k: v for k, v in info.items() if k in known})
+        except TypeError as e:  # a required fact is missing: a damaged model.json
+            raise TfnoteError(f"the run's price facts are incomplete ({e})") from None
 
     @property
     def label(self) -> str:
@@ -107,6 +110,8 @@ def find_course_file(data_dir: str | os.PathLike | None) -> Path:
 
 
 # --- reading ------------------------------------------------------------------------------
+
+_COLUMN_HINT = "; choose columns with --inputs, --target and --date-column"
 
 
 def read_price_table(
@@ -141,9 +146,6 @@ def read_price_table(
     order = np.argsort(days, kind="stable")  # oldest first, whatever the file's order
     label = f"{rule[0]}={rule[1]}" if rule else None
     return days[order].tolist(), {c: v[order] for c, v in values.items()}, label
-
-
-_COLUMN_HINT = "; choose columns with --inputs, --target and --date-column"
 
 
 def _filter_rule(table, path: Path, ticker: str | None, where: str | None):

@@ -106,10 +106,10 @@ def fast_run(args, data) -> dict:
     _, keras = _tf.load()
     clock = Clock()
     keras.utils.set_random_seed(args.seed)
-    keras.mixed_precision.set_global_policy(args.policy)
     widths = tuple(int(w) for w in args.widths.split(","))
-    model = fast_cifar(data.input_shape, data.num_classes, widths=widths, tta=args.tta)
-    keras.mixed_precision.set_global_policy("float32")
+    model = fast_cifar(
+        data.input_shape, data.num_classes, widths=widths, tta=args.tta, dtype=args.policy
+    )
     model.adapt(data.x_train[:5000].astype("float32") / 255)
 
     steps_per_epoch = len(data.x_train) // args.batch
@@ -142,11 +142,16 @@ def fast_run(args, data) -> dict:
         f"steps, batch {args.batch}, {args.policy}, tta {args.tta}, load {os.getloadavg()[0]:.2f}",
         flush=True,
     )
+    callbacks = [timeline]
+    if args.lookahead:
+        from tfnote.lookahead import Lookahead
+
+        callbacks.insert(0, Lookahead())
     model.fit(
         train,
         epochs=args.epochs,
         steps_per_epoch=steps_per_epoch,
-        callbacks=[timeline],
+        callbacks=callbacks,
         verbose=0,
     )
     result = {"name": "fast", "timeline": timeline.rows}
@@ -278,7 +283,8 @@ def main() -> None:
     parser.add_argument("--flip", default="alternate", choices=["alternate", "random", "none"])
     parser.add_argument("--policy", default="mixed_bfloat16")
     parser.add_argument("--jit", action="store_true", help="XLA (measured slower on CPU)")
-    parser.add_argument("--steps-per-execution", type=int, default=8)
+    parser.add_argument("--steps-per-execution", type=int, default=5)
+    parser.add_argument("--lookahead", action="store_true", help="average weights every call")
     parser.add_argument("--eval-every", type=int, default=1)
     parser.add_argument("--save", help="save the fast model to this .keras file")
     args = parser.parse_args()

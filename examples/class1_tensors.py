@@ -21,7 +21,7 @@ import numpy as np
 import tensorflow as tf
 from sklearn import datasets
 
-parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1])
+parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
 parser.add_argument("--epochs", type=int, default=500, help="iris epochs (course: 500)")
 parser.add_argument("--lr", type=float, default=0.1, help="iris learning rate (course: 0.1)")
 parser.add_argument("--out", default="runs/class1", help="folder for the iris curves")

@@ -28,7 +28,7 @@ from sklearn import datasets
 import tfnote
 from tfnote.data.locate import find_file
 
-parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1])
+parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
 parser.add_argument("--epochs", type=int, default=500, help="optimizer comparison (course: 500)")
 parser.add_argument("--lr", type=float, default=0.1, help="optimizer comparison lr (course: 0.1)")
 parser.add_argument("--loss-epochs", type=int, help="yogurt epochs (course: 15000 MSE, 10000 own)")

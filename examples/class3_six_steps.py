@@ -24,7 +24,7 @@ from keras import layers
 
 import tfnote
 
-parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1])
+parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
 parser.add_argument("--dataset", choices=["iris", "mnist", "fashion"], help="one program only")
 parser.add_argument("--style", choices=["sequential", "class"], help="one model style only")
 parser.add_argument("--epochs", type=int, help="default: the course's (iris 500, images 5)")
@@ -52,7 +52,8 @@ def iris_sequential():
 
 
 # A Model subclass: layers in __init__, the forward pass in call(). Registering the class
-# lets Keras save it as model.keras and load it back (e.g. `tfnote predict`).
+# lets Keras save it as model.keras; loading it needs this class imported first, so tools
+# such as `tfnote predict` can only read the Sequential versions' run folders.
 @keras.saving.register_keras_serializable()
 class IrisModel(keras.Model):
     def __init__(self, **kwargs):

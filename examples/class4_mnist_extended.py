@@ -29,7 +29,7 @@ from PIL import Image
 
 import tfnote
 
-parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1])
+parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
 parser.add_argument("--data", default="mnist", help="mnist, fashion or image-label:PATH")
 parser.add_argument("--data-dir", help="where mnist.npz / the Fashion-MNIST files are")
 parser.add_argument("--augment", action="store_true", help="random rotations, shifts, zooms")

@@ -29,7 +29,7 @@ MODELS = ["baseline", "lenet5", "alexnet8", "vgg16", "inception10", "resnet18"]
 COURSE_RESULT = {"baseline": 0.4177, "lenet5": 0.4832, "alexnet8": 0.6194,
                  "vgg16": 0.6690, "inception10": 0.4453, "resnet18": 0.6276}  # fmt: skip
 
-parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1])
+parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
 parser.add_argument("--model", choices=MODELS, default="baseline")
 parser.add_argument("--dataset", choices=["cifar10", "fashion"], default="cifar10")
 parser.add_argument("--epochs", type=int, default=5)

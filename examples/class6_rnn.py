@@ -27,7 +27,7 @@ from sklearn.preprocessing import MinMaxScaler
 import tfnote
 from tfnote.data.locate import find_file
 
-parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1])
+parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
 parser.add_argument("--part", choices=["letters", "stock"], help="one part only")
 parser.add_argument("--letter-epochs", type=int, default=100, help="course: 100")
 parser.add_argument("--cell", choices=["SimpleRNN", "LSTM", "GRU"], default="LSTM")

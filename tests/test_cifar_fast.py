@@ -37,7 +37,8 @@ def test_parameter_count_by_hand_and_registry():
     by_hand = whitening + group(24, 64) + group(64, 256) + group(256, 256) + 256 * 10
     assert by_hand == PARAMS
     # a 28x28 Fashion-MNIST image fits; 24x24 is too small for the poolings
-    assert small_net().output_shape == (None, 10)
+    fashion = build_model("fast-cifar", (28, 28, 1), 10, widths=(8, 8, 8))
+    assert fashion(np.zeros((2, 28, 28, 1), "float32")).shape == (2, 10)
     with pytest.raises(TfnoteError, match="at least 25x25"):
         build_model("fast-cifar", (24, 24, 3), 10)
     with pytest.raises(TfnoteError, match="tta"):
@@ -47,11 +48,11 @@ def test_parameter_count_by_hand_and_registry():
 def test_whitening_decorrelates_real_patches(cifar):
     from tfnote.models.fast import PatchWhitening, image_patches
 
-    images = cifar.x_train[:500].astype("float32") / 255
+    images = cifar.x_train[:300].astype("float32") / 255
     layer = PatchWhitening(patch_size=2, epsilon=5e-4)
     layer.adapt(images)
-    out = np.asarray(layer(images[:200]))  # (200, 31, 31, 24): +v and -v filters
-    assert out.shape == (200, 31, 31, 24)
+    out = np.asarray(layer(images))  # (300, 31, 31, 24): +v and -v filters
+    assert out.shape == (300, 31, 31, 24)
     half = out[..., :12].reshape(-1, 12)
     np.testing.assert_allclose(out[..., 12:].reshape(-1, 12), -half, atol=1e-4)  # -v filters
     # centred: the bias removes the patch mean
@@ -62,10 +63,10 @@ def test_whitening_decorrelates_real_patches(cifar):
     patches = image_patches(images, 2)
     eigenvalues = np.linalg.eigvalsh(np.cov(patches, rowvar=False))
     floor = 5e-4 * eigenvalues.sum() / 12
-    np.testing.assert_allclose(np.diag(covariance), eigenvalues / (eigenvalues + floor), atol=0.05)
+    np.testing.assert_allclose(np.diag(covariance), eigenvalues / (eigenvalues + floor), atol=1e-3)
     off_diagonal = covariance - np.diag(np.diag(covariance))
-    assert np.abs(off_diagonal).max() < 0.05
-    assert (np.diag(covariance) > 0.9).sum() >= 10  # all but the one or two smallest
+    assert np.abs(off_diagonal).max() < 1e-4
+    assert (np.diag(covariance) > 0.9).sum() >= 9  # all but the few smallest directions
     with pytest.raises(TfnoteError, match="N, H, W, C"):
         layer.adapt(images[0])
 

@@ -122,14 +122,15 @@ def test_mnist_recipe_fits_20x20_box_and_centres_the_mass():
     prepared = photo.prepare(Image.fromarray(stroke_image()), MNIST_INFO)
     assert (prepared.recipe, prepared.mode, prepared.level_by) == ("mnist", "threshold", "auto")
     pixels = prepared.pixels[..., 0]
-    assert pixels.shape == (28, 28) and pixels.max() == 255
+    assert pixels.shape == (28, 28) and pixels.max() > 250
     height, width = box(pixels)
-    assert height == 20 and width <= 20  # the long side fills the box, aspect kept
+    assert height in (20, 21) and width <= 20  # the long side fills the box (and a shift by
+    # a fraction of a pixel spreads it over one more row), the aspect ratio kept
     from scipy import ndimage
 
     cy, cx = ndimage.center_of_mass(pixels)
-    assert abs(cy - 14) <= 0.5 and abs(cx - 14) <= 0.5  # shifted by whole pixels
-    assert pixels[:2].max() == 0 and pixels[:, :2].max() == 0  # the paper became black
+    assert abs(cy - 13.9) < 0.1 and abs(cx - 14.0) < 0.1  # MNIST's mean centre of mass
+    assert (pixels == 0).mean() > 0.6  # the paper became black
 
 
 def test_mnist_recipe_grows_thin_pen_strokes():
@@ -302,7 +303,7 @@ def test_transparent_background_is_white_paper():
     rgba[30:110, 60:80, 3] = 255  # opaque black bar; the rest transparent black
     prepared = photo.prepare(Image.fromarray(rgba), MNIST_INFO)
     assert prepared.background == 255 and not prepared.blank
-    assert box(prepared.pixels[..., 0]) == (20, 5)  # the 80x20 bar, not the whole frame
+    assert box(prepared.pixels[..., 0], 127) == (20, 5)  # the 80x20 bar, not the frame
 
 
 def test_sixteen_bit_photo_equals_eight_bit(shared_data, tmp_path):
@@ -396,8 +397,8 @@ def test_dark_backgrounds_and_chalk():
     for background, ink in ((0, 255), (40, 220)):  # already MNIST-like; chalk on a board
         prepared = photo.prepare(Image.fromarray(stroke_image(background, ink)), MNIST_INFO)
         pixels = prepared.pixels[..., 0]
-        assert prepared.mode == "threshold" and box(pixels)[0] == 20
-        assert 10 <= box(pixels)[1] <= 13  # the stroke is 100x60: 20x12 in the box
+        assert prepared.mode == "threshold" and box(pixels, 127)[0] == 20
+        assert 11 <= box(pixels, 127)[1] <= 13  # the stroke is 100x60: 20x12 in the box
         assert (pixels == 0).mean() > 0.6  # the board became black
 
 
@@ -413,8 +414,8 @@ def test_save_input_writes_what_the_model_saw(tmp_path):
 
 @pytest.fixture(scope="module")
 def runs(shared_data, tmp_path_factory) -> dict[str, tuple]:
-    """The course's p14 (MNIST) and p16 (Fashion-MNIST) MLPs, 2 epochs each (0.96 and 0.85
-    test accuracy): preset -> (run folder, model, info)."""
+    """The course's p14 (MNIST) and p16 (Fashion-MNIST) MLPs as the course trains them, 5
+    epochs (the bars are set for these): preset -> (run folder, model, info)."""
     from conftest import run_cli
 
     from tfnote import run_folder
@@ -422,7 +423,7 @@ def runs(shared_data, tmp_path_factory) -> dict[str, tuple]:
     out = tmp_path_factory.mktemp("photo-runs")
     runs = {}
     for preset in ("p14", "p16"):
-        args = ["train", preset, "--out", out / preset, "--epochs", "2", "--quiet"]
+        args = ["train", preset, "--out", out / preset, "--quiet"]
         result = run_cli(*args, "--data-dir", shared_data) if preset == "p14" else run_cli(*args)
         assert result.returncode == 0, result.stderr
         runs[preset] = (out / preset, *run_folder.load_model(out / preset))

@@ -806,7 +806,9 @@ def course_page(chosen: list[Program], entries: dict, ctx: Context, seconds: flo
     body.append(
         f"<p>{ok} of {len(chosen)} programs ok"
         + (f", <b>{failed} failed</b>" if failed else "")
-        + f"; this call took {_clock(seconds)} (min:s).</p>"
+        + f"; this call took {_clock(seconds)} (min:s), the programs"
+        + f" {_clock(sum(e.get('seconds', 0) for e in entries.values()))} in all"
+        + " (reused ones when they ran).</p>"
     )
     body.append("<h2>At a glance</h2>")
     body.append(

@@ -145,25 +145,37 @@ def runs_table(rows: list[runs.RunRow], link: bool = True) -> str:
     """The comparison table: one line per run, ours beside the course's number."""
     lines = []
     for r in rows:
-        ours, course = ours_vs_course(r)
+        ours, _ = ours_vs_course(r)
+        published_ = published(r.preset)
+        course = ""
+        if published_:
+            unit = "RMSE " if published_.metric == "rmse" else ""
+            course = Markup(
+                f'<span title="{esc(published_.text)}">{unit}{published_.short()}</span>'
+            )
         name = Markup(f'<a href="#{_anchor(r.path)}">{esc(r.name)}</a>') if link else r.name
-        status = Markup(badge(r.status, r.status.split()[0]) + quick_badge(r.scaled_down))
+        quick = (
+            f'<span class="badge quick" title="{esc(r.scaled_down)}">quick</span>'
+            if r.scaled_down
+            else ""
+        )
+        status = Markup(badge(r.status, r.status.split()[0]) + quick)
         params = f"{r.params:,}" if r.params is not None else ""
         lines.append(
             [
                 name,
-                r.built_by,
-                r.dataset,
+                r.preset or r.built_by,
+                runs.short_dataset(r.dataset),
                 params,
                 r.epochs,
                 status,
                 ours,
                 course,
                 r.best_epoch or "",
-                runs._seconds(r.train_seconds),
+                runs.seconds_text(r.train_seconds),
             ]  # fmt: skip
         )
-    header = ["run", "built by", "dataset", "params", "epochs", "status", "ours",
+    header = ["run", "preset", "dataset", "params", "epochs", "status", "ours",
               "the course's", "best epoch", "time"]  # fmt: skip
     return table(header, lines, numeric={3, 8, 9})
 
@@ -258,7 +270,9 @@ def expand(paths: list[str | Path]) -> list[Path]:
 
 
 def report_html(paths: list[str | Path], title: str = "tfnote report") -> str:
-    rows = [runs.describe(p, str(p)) for p in expand(paths)]
+    folders = expand(paths)
+    unique = len({p.name for p in folders}) == len(folders)
+    rows = [runs.describe(p, p.name if unique else str(p)) for p in folders]
     body = "<h2>Comparison</h2>" + runs_table(rows)
     if any(r.scaled_down for r in rows):
         body += (

@@ -284,7 +284,7 @@ def clear(run_dir: str | Path) -> None:
     for name in (SPEC, INFO, STATE, CHECKPOINTS, BEST, MODEL, HISTORY, METRICS, TENSORBOARD):
         target = run_dir / name
         shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
-    for name in ("history.csv", CURVES, WEIGHTS_TXT, "summary.txt"):
+    for name in ("history.csv", CURVES, WEIGHTS_TXT, "summary.txt", FORECAST, FORECAST_PLOT):
         (run_dir / name).unlink(missing_ok=True)
 
 
@@ -379,7 +379,9 @@ def save_model(run_dir: str | Path, model) -> str | None:
 
     Returns None, or one line saying why Keras cannot save or rebuild this model. The
     file is loaded back once, so a model that Keras could write but not rebuild (a
-    subclass that is not registered) is found now rather than at `tfnote predict`.
+    subclass that is not registered) is found now rather than at `tfnote predict`; a
+    class defined in the training script itself is noted too: other programs (`tfnote
+    predict`) cannot import a script's classes.
     """
     _, keras = _load_keras()
     path = Path(run_dir) / MODEL
@@ -399,7 +401,22 @@ def save_model(run_dir: str | Path, model) -> str | None:
             fix = "give it a get_config() method that returns its __init__ arguments"
         else:
             fix = "decorate it with @keras.saving.register_keras_serializable()"
-        return f"{MODEL} not written: Keras cannot rebuild {name} from its config ({fix})"
+        return (
+            f"{MODEL} not written: Keras cannot rebuild {name} from its config ({fix});"
+            " everything else is saved"
+        )
+    in_script = sorted(
+        {
+            type(m).__name__
+            for m in [model, *model._flatten_layers()]
+            if type(m).__module__ == "__main__"
+        }
+    )
+    if in_script:
+        return (
+            f"{MODEL} needs {', '.join(in_script)} from your script, which `tfnote predict`"
+            " cannot import: move the class into a module of its own"
+        )
     return None
 
 

@@ -230,7 +230,7 @@ def sort(rows: list[RunRow], column: str = "name", descending: bool = False) -> 
     return sorted(present, key=lambda r: getattr(r, key), reverse=descending) + missing
 
 
-def _seconds(value: float | None) -> str:
+def seconds_text(value: float | None) -> str:
     if value is None:
         return ""
     return f"{value:.1f} s" if value < 120 else f"{value / 60:.1f} min"
@@ -246,15 +246,25 @@ def cells(row: RunRow) -> list[str]:
     return [
         row.name,
         row.built_by,
-        row.dataset or "",
+        short_dataset(row.dataset),
         f"{row.params:,}" if row.params is not None else "",
         row.epochs,
         status,
         row.result if row.status != "damaged" else (row.problem or ""),
         str(row.best_epoch or ""),
-        _seconds(row.train_seconds),
+        seconds_text(row.train_seconds),
         row.course or "",
     ]
+
+
+def short_dataset(dataset: str | None) -> str:
+    """image-label:/long/path/mnist_image_label -> image-label:mnist_image_label"""
+    kind, colon, where = (dataset or "").partition(":")
+    return (
+        f"{kind}:{Path(where).name}"
+        if colon and ("/" in where or "\\" in where)
+        else kind + colon + where
+    )
 
 
 def text_table(rows: list[RunRow]) -> str:

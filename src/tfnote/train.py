@@ -261,15 +261,17 @@ def run(
     spec.check()
     run_folder.check_spec(folder, spec, fresh)  # fails early on a mismatched folder
     run_folder.check_not_running(folder)
+    data = load_data(spec)  # step 2, before TensorFlow: bad data fails at once, writes nothing
+    x_train, y_train, x_val, y_val = split_validation(spec, data)
+    if not quiet:
+        print(data_line(data, x_train, x_val, spec))
+    for warning in data.info.get("warnings", []):  # e.g. prices far outside the training range
+        print(f"warning: {warning}")
     _, keras = _tf.load()
     from tfnote.augment import augmentation
     from tfnote.callback import RunFolder
     from tfnote.models import check_fits
 
-    data = load_data(spec)  # step 2 (nothing is written before the data has loaded)
-    x_train, y_train, x_val, y_val = split_validation(spec, data)
-    if not quiet:
-        print(data_line(data, x_train, x_val, spec))
     keras.utils.set_random_seed(spec.seed)  # same seed: same weights, batches, augmentation
     with pick_strategy(strategy).scope():  # steps 3 and 4
         model = make_model(spec, data.input_shape, data.num_classes)

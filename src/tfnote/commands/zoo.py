@@ -18,6 +18,7 @@ FAMILY_INPUTS: dict[str, tuple[tuple[int, ...], int]] = {
     "inception": ((32, 32, 3), 10),
     "resnet": ((32, 32, 3), 10),
     "recurrent": ((60, 1), 1),
+    "fast": ((32, 32, 3), 10),
 }
 MODEL_INPUTS: dict[str, tuple[tuple[int, ...], int]] = {
     "dense1": ((4,), 3),  # iris

@@ -164,6 +164,9 @@ def _download(source: Source) -> None:
     from tfnote import _tf
 
     _, keras = _tf.load()
+    # get_file falls back to /tmp/.keras when the cache folder does not exist yet (a fresh
+    # machine), where the search above would never find the download: make it first.
+    keras_cache().mkdir(parents=True, exist_ok=True)
     mirror = os.environ.get("TFNOTE_MIRROR")
     for fname, url in source.downloads:
         origin = mirror.rstrip("/") + "/" + url.rsplit("/", 1)[1] if mirror else url

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from tfnote.errors import TfnoteError
 
-FAMILIES = ("dense", "cnn", "inception", "resnet", "recurrent")
+FAMILIES = ("dense", "cnn", "inception", "resnet", "fast", "recurrent")
 
 
 def all_models() -> dict[str, Callable]:

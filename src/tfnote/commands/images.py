@@ -79,8 +79,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--threshold",
         type=int_range(0, 255),
         metavar="LEVEL",
-        help="threshold at this level, 0-255 (implies --mode threshold; default level: "
-        "from the background)",
+        help="threshold at this grey level, 0-255, the course's way (pixel < 200 is ink; "
+        "implies --mode threshold; default: computed from the background)",
     )
     p.add_argument(
         "--top", type=positive_int, default=3, help="how many classes to list (default 3)"

@@ -108,7 +108,10 @@ def fast_run(args, data) -> dict:
     keras.utils.set_random_seed(args.seed)
     widths = tuple(int(w) for w in args.widths.split(","))
     model = fast_cifar(
-        data.input_shape, data.num_classes, widths=widths, tta=args.tta, dtype=args.policy
+        data.input_shape, data.num_classes, widths=widths,
+        tta=args.tta,
+        dtype=args.policy,
+        activation=args.activation,
     )
     model.adapt(data.x_train[:5000].astype("float32") / 255)
 
@@ -272,6 +275,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     # the recipe's knobs, for tuning
     parser.add_argument("--widths", help="conv group widths, e.g. 64,256,256")
+    parser.add_argument("--activation", default="gelu", choices=["gelu", "relu"])
     parser.add_argument("--tta", type=int, help="0 none, 1 mirror, 2 mirror + shifts")
     parser.add_argument("--batch", type=int, default=1024)
     parser.add_argument("--lr", type=float, default=1.5, help="peak rate at batch 1024")

@@ -187,9 +187,18 @@ class BatchNormBias(layers.Layer):
         }
 
 
-def gelu(x):
-    """GELU, the exact (erf) form the published recipes use."""
-    return keras.activations.gelu(x, approximate=False)
+def activation_function(name: str):
+    """"gelu" (exact, erf: what the published recipes use) or "relu".
+
+    ReLU trains 23% more images a second on 2 CPU cores (widths 32-128-128, bfloat16:
+    1,374 against 1,114, CPU time): TensorFlow runs GELU as several elementwise kernels
+    forward and back, ReLU as one.
+    """
+    if name == "gelu":
+        return lambda x: keras.activations.gelu(x, approximate=False)
+    if name == "relu":
+        return keras.activations.relu
+    raise TfnoteError(f"activation must be gelu or relu (got {name!r})")
 
 
 @serializable
@@ -201,12 +210,19 @@ class ConvGroup(layers.Layer):
     """
 
     def __init__(
-        self, filters: int, momentum: float = 0.6, bias_boost: float = 8.0, **kwargs
+        self,
+        filters: int,
+        momentum: float = 0.6,
+        bias_boost: float = 8.0,
+        activation: str = "gelu",
+        **kwargs,
     ):
         super().__init__(**kwargs)
         self.filters = filters
         self.momentum = momentum
         self.bias_boost = bias_boost
+        self.activation = activation
+        self.act = activation_function(activation)
 
         policy = self.dtype_policy  # the sublayers compute in the group's precision
 
@@ -227,8 +243,8 @@ class ConvGroup(layers.Layer):
 
     def call(self, x, training=False):
         x = self.pool(self.conv1(x))
-        x = gelu(self.norm1(x, training=training))
-        return gelu(self.norm2(self.conv2(x), training=training))
+        x = self.act(self.norm1(x, training=training))
+        return self.act(self.norm2(self.conv2(x), training=training))
 
     def get_config(self) -> dict:
         return {
@@ -236,6 +252,7 @@ class ConvGroup(layers.Layer):
             "filters": self.filters,
             "momentum": self.momentum,
             "bias_boost": self.bias_boost,
+            "activation": self.activation,
         }
 
 
@@ -258,6 +275,7 @@ class FastNet(keras.Model):
         bias_boost: float = 8.0,
         head_scale: float = 1 / 9,
         whitening_epsilon: float = 5e-4,
+        activation: str = "gelu",
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -270,9 +288,11 @@ class FastNet(keras.Model):
         self.bias_boost = bias_boost
         self.head_scale = head_scale
         self.whitening_epsilon = whitening_epsilon
+        self.activation = activation
+        self.act = activation_function(activation)
         policy = self.dtype_policy  # from `dtype`, e.g. "mixed_bfloat16"; saved with the model
         self.whiten = PatchWhitening(2, whitening_epsilon)  # float32 always (see the class)
-        self.groups = [ConvGroup(w, momentum, bias_boost, dtype=policy) for w in self.widths]
+        self.groups = [ConvGroup(w, momentum, bias_boost, activation, dtype=policy) for w in self.widths]
         self.pool = layers.MaxPooling2D(3, dtype=policy)
         self.flatten = layers.Flatten(dtype=policy)
         self.head = layers.Dense(
@@ -293,7 +313,7 @@ class FastNet(keras.Model):
         self.whiten.adapt(images)
 
     def logits(self, x, training=False):
-        x = gelu(ops.cast(self.whiten(x), self.compute_dtype))
+        x = self.act(ops.cast(self.whiten(x), self.compute_dtype))
         for group in self.groups:
             x = group(x, training=training)
         x = self.head(self.flatten(self.pool(x)))
@@ -329,6 +349,7 @@ class FastNet(keras.Model):
             "bias_boost": self.bias_boost,
             "head_scale": self.head_scale,
             "whitening_epsilon": self.whitening_epsilon,
+            "activation": self.activation,
         }
 
 

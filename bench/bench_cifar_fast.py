@@ -108,7 +108,9 @@ def fast_run(args, data) -> dict:
     keras.utils.set_random_seed(args.seed)
     widths = tuple(int(w) for w in args.widths.split(","))
     model = fast_cifar(
-        data.input_shape, data.num_classes, widths=widths,
+        data.input_shape,
+        data.num_classes,
+        widths=widths,
         tta=args.tta,
         dtype=args.policy,
         activation=args.activation,
@@ -224,7 +226,8 @@ def resnet18_estimate(args, data) -> dict:
 
 def report(runs: list[dict], data_seconds: float) -> None:
     print(f"\ndata loading: {data_seconds:.1f} s (shared by the runs, not in their times)")
-    print(f"{'run':10} {'to 0.63 wall/cpu2 s':>20} {'final acc 1000/10000':>21} {'wall/cpu2 s':>14} load")
+    header = f"{'run':10} {'to 0.63 wall/cpu2 s':>20} {'final acc 1000/10000':>21}"
+    print(f"{header} {'wall/cpu2 s':>14} load")
     fast = next((r for r in runs if r["name"] == "fast"), None)
     for r in runs:
         if r["name"] == "resnet18":
@@ -302,7 +305,10 @@ def main() -> None:
     clock = Clock()
     data = load_dataset("cifar10", data_dir=args.data_dir)
     if args.limit_train:
-        data.x_train, data.y_train = data.x_train[: args.limit_train], data.y_train[: args.limit_train]
+        data.x_train, data.y_train = (
+            data.x_train[: args.limit_train],
+            data.y_train[: args.limit_train],
+        )
     data_seconds = clock.read()["wall_s"]
     print(
         f"CIFAR-10: {len(data.x_train)} train, {len(data.x_test)} test; TensorFlow imported and "

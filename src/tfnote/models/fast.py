@@ -15,8 +15,8 @@ Keras on a CPU:
     MaxPool(3) -> Dense(10, no bias) -> x 1/9 -> softmax
 
 BatchNorm has no scale (it would only duplicate the next convolution's) and a bias that
-learns `bias_boost`**2 times faster than the convolutions (BatchNormBias). At inference (`training=False`: evaluate,
-predict) the network averages its logits over the image and its mirror (`tta=1`), and
+learns `bias_boost`**2 times faster than the convolutions (BatchNormBias). At inference
+(`training=False`: evaluate, predict) the network averages its logits over the image and its mirror (`tta=1`), and
 over two one-pixel shifts as well (`tta=2`): test-time augmentation inside the model, so
 every caller gets it.
 
@@ -166,13 +166,24 @@ class BatchNormBias(layers.Layer):
         beta = self.offset * self.boost
         if not training:
             y, _, _ = tf.compat.v1.nn.fused_batch_norm(
-                x, scale, beta, self.moving_mean, self.moving_variance, self.epsilon,
+                x,
+                scale,
+                beta,
+                self.moving_mean,
+                self.moving_variance,
+                self.epsilon,
                 is_training=False,
             )
             return y
         y, mean, variance = tf.compat.v1.nn.fused_batch_norm(
-            x, scale, beta, self.moving_mean, self.moving_variance, self.epsilon,
-            is_training=True, exponential_avg_factor=1.0 - self.momentum,
+            x,
+            scale,
+            beta,
+            self.moving_mean,
+            self.moving_variance,
+            self.epsilon,
+            is_training=True,
+            exponential_avg_factor=1.0 - self.momentum,
         )  # mean and variance come back already averaged into the moving ones
         self.moving_mean.assign(mean)
         self.moving_variance.assign(variance)
@@ -188,7 +199,7 @@ class BatchNormBias(layers.Layer):
 
 
 def activation_function(name: str):
-    """"gelu" (exact, erf: what the published recipes use) or "relu".
+    """ "gelu" (exact, erf: what the published recipes use) or "relu".
 
     ReLU trains 23% more images a second on 2 CPU cores (widths 32-128-128, bfloat16:
     1,374 against 1,114, CPU time): TensorFlow runs GELU as several elementwise kernels
@@ -292,7 +303,9 @@ class FastNet(keras.Model):
         self.act = activation_function(activation)
         policy = self.dtype_policy  # from `dtype`, e.g. "mixed_bfloat16"; saved with the model
         self.whiten = PatchWhitening(2, whitening_epsilon)  # float32 always (see the class)
-        self.groups = [ConvGroup(w, momentum, bias_boost, activation, dtype=policy) for w in self.widths]
+        self.groups = [
+            ConvGroup(w, momentum, bias_boost, activation, dtype=policy) for w in self.widths
+        ]
         self.pool = layers.MaxPooling2D(3, dtype=policy)
         self.flatten = layers.Flatten(dtype=policy)
         self.head = layers.Dense(

@@ -16,9 +16,9 @@ Keras on a CPU:
 
 BatchNorm has no scale (it would only duplicate the next convolution's) and a bias that
 learns `bias_boost`**2 times faster than the convolutions (BatchNormBias). At inference
-(`training=False`: evaluate, predict) the network averages its logits over the image and its mirror (`tta=1`), and
-over two one-pixel shifts as well (`tta=2`): test-time augmentation inside the model, so
-every caller gets it.
+(`training=False`: evaluate, predict) the network averages its logits over the image and
+its mirror (`tta=1`), and over two one-pixel shifts as well (`tta=2`): test-time
+augmentation inside the model, so every caller gets it.
 
 Before training, `model.adapt(x_train)` computes the whitening from the training images
 (inputs scaled to [0, 1]); the trainer calls it when a model has it.

@@ -264,3 +264,18 @@ def test_readme_python_runs_as_written(section, shared_data, tmp_path):
     run = tmp_path / "runs" / ("mine" if section == "Your own model" else "mnist3")
     assert run_folder.read_metrics(run)["epochs"] == 1
     assert (run / "model.keras").is_file()
+
+
+def test_predict_asks_for_the_scale_a_script_did_not_record(shared_data, tmp_path):
+    import keras
+
+    from tfnote import RunFolder, predict
+
+    model = keras.Sequential(
+        [keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10)]
+    )
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    x = np.zeros((8, 28, 28, 1), "float32")
+    model.fit(x, np.arange(8), epochs=1, verbose=0, callbacks=[RunFolder(tmp_path / "r")])
+    with pytest.raises(TfnoteError, match="does not record how its inputs were scaled"):
+        predict.predict(tmp_path / "r", [shared_data / "digits" / "7.png"])

@@ -76,7 +76,13 @@ def predict(
 
 def classify(model, info: dict, prepared: list[photo.Prepared], top: int = 3) -> list[Prediction]:
     """Run a loaded model on prepared inputs in one batch; blank inputs get no answer."""
-    x = np.stack([p.pixels for p in prepared]) * info.get("scale", 1.0)
+    scale = info.get("scale", 1.0)
+    if scale is None:  # a run of your own script that did not say how it scaled its inputs
+        raise TfnoteError(
+            "the run does not record how its inputs were scaled: train it with"
+            " tfnote.RunFolder(..., scale=1 / 255) (or scale=1 for unscaled inputs)"
+        )
+    x = np.stack([p.pixels for p in prepared]) * scale
     scores = np.asarray(model(x.astype(np.float32), training=False), np.float64)
     probabilities = as_probabilities(scores)
     names = info.get("class_names") or [str(i) for i in range(probabilities.shape[1])]

@@ -2,10 +2,10 @@
 
 Three runs in one process, on the same machine and data:
 
-1. The fast recipe (tfnote.models.fast): plain `model.fit` on a tf.data pipeline of
-   alternately flipped, shifted batches (tfnote.flip_shift), SGD with Nesterov momentum,
-   decoupled weight decay and a warm-up/decay schedule (tfnote.schedules), label smoothing
-   (tfnote.label_smoothing), mixed bfloat16, mirror test-time augmentation in the model.
+1. The preset cifar10-fast (or --preset cifar10-fast-94), through the trainer's own steps:
+   the whitened network of tfnote.models.fast in mixed bfloat16, alternately flipped and
+   shifted batches (tfnote.flip_shift), Muon for the convolutions (tfnote.muon), label
+   smoothing, test-time augmentation inside the model (see presets/fast.toml).
 2. The course's Baseline (class 5): batch 32, adam, 5 epochs, inputs / 255.
 3. The course's ResNet18: too slow to train here (about 20 minutes an epoch on 2 cores), so
    a few hundred steps are timed and the epoch time is EXTRAPOLATED; the course's own table
@@ -14,18 +14,20 @@ Three runs in one process, on the same machine and data:
 Accuracy is measured after every epoch on the first 1,000 test images (the exact ones in
 ../shared/data; the other 9,000 were recovered from JPEG and cost about 6 points), and at
 the end on all 10,000 too. Times are wall-clock seconds from the start of each run's
-model building (data loading is shared and printed apart); "cpu/2" is the process's CPU
+model building (data loading is shared and printed apart), these evaluations included
+(about a second each for the fast one); "cpu/2" is the process's CPU
 time over two cores, what an idle machine would take, since neighbours on a shared
 machine stretch wall time. The load average is printed beside every time.
 
-    .venv/bin/python bench/bench_cifar_fast.py                 # all three, about 10 minutes
-    .venv/bin/python bench/bench_cifar_fast.py --preset 94     # the 94% recipe, 30 minutes
+    .venv/bin/python bench/bench_cifar_fast.py            # all three, about 15 minutes
+    .venv/bin/python bench/bench_cifar_fast.py --preset cifar10-fast-94 --skip-baseline
     .venv/bin/python bench/bench_cifar_fast.py --epochs 2 --limit-train 10000 --skip-baseline
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import time
 from pathlib import Path
@@ -34,12 +36,6 @@ PROCESS_STARTED = time.perf_counter()
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = 0.63  # the course's ResNet18 after its 5 epochs (0.6276 in the course's table)
 EXACT = 1000  # the first 1,000 test images are the exact CIFAR-10 ones
-
-# The two recipes of the presets cifar10-fast and cifar10-fast-94 (see presets/fast.toml).
-RECIPES = {
-    "90": {"epochs": 8, "widths": "64,256,256", "tta": 1},
-    "94": {"epochs": 10, "widths": "64,256,256", "tta": 2},
-}
 
 
 class Clock:
@@ -67,7 +63,7 @@ def accuracy(model, x, y, batch_size: int = 500) -> float:
     return float(np.mean(np.argmax(probabilities, axis=1) == y.reshape(-1)))
 
 
-def epoch_timeline(model_clock: Clock, x_val, y_val, every: int = 1):
+def epoch_timeline(model_clock: Clock, x_val, y_val):
     """A Keras callback that records (epoch, times, accuracy on x_val) after each epoch."""
     from tfnote import _tf
 
@@ -78,10 +74,12 @@ def epoch_timeline(model_clock: Clock, x_val, y_val, every: int = 1):
             super().__init__()
             self.rows: list[dict] = []
 
+        def on_epoch_begin(self, epoch, logs=None):
+            self.began = time.perf_counter()
+
         def on_epoch_end(self, epoch, logs=None):
-            if (epoch + 1) % every:
-                return
-            row = {"epoch": epoch + 1, **model_clock.read()}
+            fit_seconds = time.perf_counter() - self.began
+            row = {"epoch": epoch + 1, **model_clock.read(), "fit_s": round(fit_seconds, 1)}
             row["accuracy"] = accuracy(self.model, x_val, y_val)
             row["train_loss"] = round(float((logs or {}).get("loss", float("nan"))), 4)
             self.rows.append(row)
@@ -96,78 +94,44 @@ def time_to(rows: list[dict], target: float) -> dict | None:
 
 
 def fast_run(args, data) -> dict:
-    """The fast recipe with plain Keras: adapt, compile, fit, evaluate."""
+    """The preset, through the trainer's own steps (make_model, adapt, compile, the seeded
+    pipeline), without the run folder: `tfnote train PRESET` runs the same network, data and
+    optimizer; the run folder adds its checkpoints (about a second an epoch)."""
     from tfnote import _tf
-    from tfnote.flip_shift import train_batches
-    from tfnote.label_smoothing import SparseSmoothedCrossentropy
-    from tfnote.models.fast import fast_cifar
-    from tfnote.schedules import warmup_decay
+    from tfnote.spec import get_preset
+    from tfnote.train import adapt_model, compile_model, epoch_seeds, make_model, make_pipeline
 
     _, keras = _tf.load()
     clock = Clock()
-    keras.utils.set_random_seed(args.seed)
-    widths = tuple(int(w) for w in args.widths.split(","))
-    model = fast_cifar(
-        data.input_shape,
-        data.num_classes,
-        widths=widths,
-        tta=args.tta,
-        dtype=args.policy,
-        activation=args.activation,
-    )
-    model.adapt(data.x_train[:5000].astype("float32") / 255)
-
-    steps_per_epoch = len(data.x_train) // args.batch
-    total_steps = args.epochs * steps_per_epoch
-    # The published hyper-parameters are for a loss summed over a batch of 1,024 and
-    # PyTorch's coupled weight decay. Keras averages the loss, so its rate is the summed
-    # one times the batch; its weight decay is decoupled (w -= lr * wd * w), and PyTorch's
-    # decay goes through the momentum, which multiplies it by 1 / (1 - momentum).
-    lr = args.lr * args.batch / 1024
-    optimizer = keras.optimizers.SGD(
-        learning_rate=warmup_decay(lr, total_steps, args.warmup, 0.2, args.final_lr),
-        momentum=args.momentum,
-        nesterov=True,
-        weight_decay=args.wd,
-    )
-    model.compile(
-        optimizer=optimizer,
-        loss=SparseSmoothedCrossentropy(args.smoothing),
-        metrics=["sparse_categorical_accuracy"],
-        jit_compile=args.jit,
-        steps_per_execution=args.steps_per_execution,
-    )
-    train = train_batches(
-        data.x_train, data.y_train, args.batch, args.epochs, seed=args.seed, flip=args.flip
-    )
+    spec = get_preset(args.preset)
+    if args.epochs:
+        spec = spec.replace(epochs=args.epochs)
+    keras.utils.set_random_seed(spec.seed)
+    model = make_model(spec, data.input_shape, data.num_classes)
+    adapt_model(model, spec, data.x_train)
+    steps = math.ceil(len(data.x_train) / spec.batch_size)
+    compile_model(model, spec, steps_per_epoch=steps)
+    seeds = epoch_seeds(spec.seed)
     x_exact, y_exact = data.x_test[:EXACT], data.y_test[:EXACT]
-    timeline = epoch_timeline(clock, x_exact, y_exact, every=args.eval_every)
+    timeline = epoch_timeline(clock, x_exact, y_exact)
     print(
-        f"fast: {model.count_params():,} parameters, {args.epochs} epochs of {steps_per_epoch} "
-        f"steps, batch {args.batch}, {args.policy}, tta {args.tta}, load {os.getloadavg()[0]:.2f}",
+        f"fast ({spec.name}): {model.count_params():,} parameters, {spec.epochs} epochs of "
+        f"{steps} steps, batch {spec.batch_size}, load {os.getloadavg()[0]:.2f}",
         flush=True,
     )
-    callbacks = [timeline]
-    if args.lookahead:
-        from tfnote.lookahead import Lookahead
-
-        callbacks.insert(0, Lookahead())
     model.fit(
-        train,
-        epochs=args.epochs,
-        steps_per_epoch=steps_per_epoch,
-        callbacks=callbacks,
+        make_pipeline(data.x_train, data.y_train, spec, seeds),
+        epochs=spec.epochs,
+        callbacks=[seeds, timeline],
+        shuffle=False,  # the pipeline shuffles
         verbose=0,
     )
     result = {"name": "fast", "timeline": timeline.rows}
-    result["exact_1000"] = accuracy(model, x_exact, y_exact)
-    result.update(clock.read())  # the run's time, as `tfnote train --limit-test 1000` would
+    result["exact_1000"] = timeline.rows[-1]["accuracy"]
+    result.update(clock.read())
     result["all_10000"] = accuracy(model, data.x_test, data.y_test)
-    result["train_images_per_s"] = round(
-        args.epochs * steps_per_epoch * args.batch / max(timeline.rows[-1]["wall_s"], 1e-9)
-    )
-    if args.save:
-        model.save(args.save)
+    seconds = sum(row["fit_s"] for row in timeline.rows)
+    result["train_images_per_s"] = round(spec.epochs * len(data.x_train) / seconds)
     return result
 
 
@@ -267,7 +231,9 @@ def report(runs: list[dict], data_seconds: float) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--preset", choices=sorted(RECIPES), default="90")
+    parser.add_argument(
+        "--preset", default="cifar10-fast", help="cifar10-fast, cifar10-fast-94 or a .toml file"
+    )
     parser.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--epochs", type=int, help="fast recipe epochs (default: the preset's)")
     parser.add_argument("--limit-train", type=int, help="use only the first N training images")
@@ -276,29 +242,7 @@ def main() -> None:
     parser.add_argument("--skip-fast", action="store_true", help="leave out the fast recipe")
     parser.add_argument("--resnet-steps", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
-    # the recipe's knobs, for tuning
-    parser.add_argument("--widths", help="conv group widths, e.g. 64,256,256")
-    parser.add_argument("--activation", default="gelu", choices=["gelu", "relu"])
-    parser.add_argument("--tta", type=int, help="0 none, 1 mirror, 2 mirror + shifts")
-    parser.add_argument("--batch", type=int, default=1024)
-    parser.add_argument("--lr", type=float, default=1.5, help="peak rate at batch 1024")
-    parser.add_argument("--momentum", type=float, default=0.85)
-    parser.add_argument("--wd", type=float, default=0.0089, help="decoupled weight decay")
-    parser.add_argument("--smoothing", type=float, default=0.2)
-    parser.add_argument("--warmup", type=float, default=0.23, help="fraction of the steps")
-    parser.add_argument("--final-lr", type=float, default=0.07, help="fraction of the peak")
-    parser.add_argument("--flip", default="alternate", choices=["alternate", "random", "none"])
-    parser.add_argument("--policy", default="mixed_bfloat16")
-    parser.add_argument("--jit", action="store_true", help="XLA (measured slower on CPU)")
-    parser.add_argument("--steps-per-execution", type=int, default=5)
-    parser.add_argument("--lookahead", action="store_true", help="average weights every call")
-    parser.add_argument("--eval-every", type=int, default=1)
-    parser.add_argument("--save", help="save the fast model to this .keras file")
     args = parser.parse_args()
-    recipe = RECIPES[args.preset]
-    args.epochs = args.epochs or recipe["epochs"]
-    args.widths = args.widths or recipe["widths"]
-    args.tta = recipe["tta"] if args.tta is None else args.tta
 
     from tfnote.data import load_dataset
 

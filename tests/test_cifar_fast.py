@@ -3,11 +3,21 @@ schedule, loss and batches, and a short real training. (Timings are in bench/.)"
 
 from __future__ import annotations
 
+import json
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import numpy as np
 import pytest
+from PIL import Image
 
 from tfnote.errors import TfnoteError
 
+ROOT = Path(__file__).resolve().parents[1]
 PARAMS = 1_973_944  # widths 64, 256, 256 on 32x32x3, 10 classes (BN statistics included)
 
 
@@ -109,6 +119,8 @@ def test_schedule_warms_up_then_decays():
     expected = [0.4, 0.4 + 1.6 * 10 / 25, 2.0, 2.0 - 1.9 * 35 / 75, 0.1, 0.1]
     np.testing.assert_allclose(rates, expected, rtol=1e-5)
     assert PiecewiseLinear.from_config(schedule.get_config()).rates == schedule.rates
+    straight = warmup_decay(0.24, total_steps=10, warmup=0, end=0)  # Muon's: no warm-up
+    np.testing.assert_allclose([float(straight(s)) for s in (0, 5, 10)], [0.24, 0.12, 0.0])
     with pytest.raises(TfnoteError, match="increase"):
         PiecewiseLinear([0, 0], [1, 1])
 
@@ -148,26 +160,109 @@ def test_batches_alternate_flips_and_shift_by_reflection():
 
 
 def test_short_real_training_beats_the_bar(cifar):
-    """4,096 real images, 6 epochs of a narrow net: well above chance on the exact 1,000."""
+    """4,096 real images, 6 epochs of a narrow net with the preset's optimizer and loss:
+    far above chance (0.1) on the exact 1,000 test images."""
     from tfnote import _tf
     from tfnote.flip_shift import train_batches
     from tfnote.label_smoothing import SparseSmoothedCrossentropy
+    from tfnote.muon import ConvMuon
     from tfnote.schedules import warmup_decay
 
     _, keras = _tf.load()
     keras.utils.set_random_seed(1)
     model = small_net(tta=1, widths=(16, 32, 32))
     x, y = cifar.x_train[:4096], cifar.y_train[:4096]
-    model.adapt(x.astype("float32") / 255)
+    model.adapt(x / 255)
     batch, epochs = 256, 6
     steps = len(x) // batch
+    optimizer = ConvMuon(warmup_decay(0.24, epochs * steps, warmup=0, end=0), sgd_ratio=3.0)
     model.compile(
-        optimizer=keras.optimizers.SGD(
-            warmup_decay(0.4, epochs * steps), momentum=0.85, nesterov=True, weight_decay=0.005
-        ),
+        optimizer=optimizer,
         loss=SparseSmoothedCrossentropy(0.2),
         metrics=["sparse_categorical_accuracy"],
     )
     model.fit(train_batches(x, y, batch, epochs), epochs=epochs, steps_per_epoch=steps, verbose=0)
     _, accuracy = model.evaluate(cifar.x_test[:1000] / 255, cifar.y_test[:1000], verbose=0)
     assert accuracy > 0.45
+
+
+def test_muon_orthogonalizes_and_keeps_kernel_norms():
+    from tfnote import _tf
+    from tfnote.muon import ConvMuon, orthogonalize
+
+    _, keras = _tf.load()
+    g = np.random.default_rng(3).normal(size=(72, 16)).astype("float32")
+    update = np.asarray(orthogonalize(keras.ops.convert_to_tensor(g)))
+    singular = np.linalg.svd(update, compute_uv=False)
+    assert 0.4 < singular.min() and singular.max() < 1.6  # all near 1, none near 0
+    kernel = keras.Variable(np.random.default_rng(4).normal(size=(3, 3, 8, 16)).astype("float32"))
+    bias = keras.Variable(np.ones(16, "float32"))
+    optimizer = ConvMuon(learning_rate=0.1, sgd_ratio=2.0, weight_decay=0.5)
+    optimizer.apply([np.ones((3, 3, 8, 16), "float32"), np.ones(16, "float32")], [kernel, bias])
+    # the kernel was rescaled to norm sqrt(16) = 4, then moved by 0.1 * an orthogonal update
+    assert abs(np.linalg.norm(kernel.numpy()) - 4.0) < 0.1 * 4 * 1.6
+    # the bias took an SGD step (lr 0.2, first Nesterov step 0.2 * (1 + 0.85)) and weight decay
+    expected = 1.0 * (1 - 0.5 * 0.1) - 0.2 * (1 + 0.85)
+    np.testing.assert_allclose(bias.numpy(), expected, rtol=1e-5)
+
+
+def test_preset_resumes_exactly_and_predicts(shared_data, tmp_path, cli):
+    """`tfnote train cifar10-fast`, killed after an epoch and resumed, ends with exactly the
+    losses of an uninterrupted run: order, flips and shifts depend on (seed, epoch) alone,
+    and Muon's momentum and the schedule's step come back from the checkpoint. Then
+    `tfnote predict` reads the folder (custom layers, TTA) and agrees with the model."""
+    from tfnote import run_folder
+
+    args = ["cifar10-fast", "--data-dir", str(shared_data), "--limit-train", "8000"]
+    args += ["--limit-test", "500", "--epochs", "4"]
+    straight = cli("train", *args, "--quiet", "--out", tmp_path / "straight")
+    assert straight.returncode == 0, straight.stderr
+
+    out = tmp_path / "killed"
+    command = [sys.executable, "-m", "tfnote", "train", *args, "--quiet", "--out", str(out)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    state = out / "state.json"
+    deadline = time.time() + 300
+    while not (state.is_file() and json.loads(state.read_text())["epoch"] >= 1):
+        assert process.poll() is None and time.time() < deadline, process.stderr.read()
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    killed_at = json.loads(state.read_text())["epoch"]
+    assert killed_at < 4 and not (out / "metrics.json").exists()
+    resumed = cli("train", *args, "--out", out)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"after epoch {killed_at}" in resumed.stdout
+
+    def losses(folder):
+        return [row["loss"] for row in json.loads((folder / "history.json").read_text())]
+
+    assert losses(out) == losses(tmp_path / "straight") and len(losses(out)) == 4
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["accuracy"] > 0.3  # 4 short epochs on 8,000 images; chance is 0.1
+    assert (out / "weights.txt").stat().st_size > 0 and (out / "curves.png").is_file()
+
+    from tfnote.data import load_dataset
+
+    cifar = load_dataset("cifar10", data_dir=str(shared_data))
+    photo = tmp_path / "first-test-image.png"
+    Image.fromarray(cifar.x_test[0]).save(photo)
+    model, _ = run_folder.load_model(out)
+    expected = int(np.argmax(model.predict(cifar.x_test[:1] / 255, verbose=0)))
+    result = cli("predict", out, photo, "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)[0]["class"] == expected
+
+
+def test_bench_runs_and_reports_time_to_accuracy(shared_data):
+    """bench/bench_cifar_fast.py on a slice: the fast preset's timeline and its table."""
+    bench = ROOT / "bench" / "bench_cifar_fast.py"
+    command = [sys.executable, str(bench), "--data-dir", str(shared_data), "--epochs", "1"]
+    command += ["--limit-train", "4000", "--skip-baseline", "--skip-resnet"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "fast (cifar10-fast): 498,680 parameters, 1 epochs of 2 steps" in result.stdout
+    # the table's row: "fast  <time to 0.63>  <on the exact 1,000>/<on all 10,000>  ..."
+    accuracies = re.search(r"^fast .* (0\.\d{4})/(0\.\d{4}) ", result.stdout, flags=re.M)
+    final_1000, final_10000 = float(accuracies[1]), float(accuracies[2])
+    assert 0.1 < final_1000 < 1 and 0.1 < final_10000 < 1

@@ -448,6 +448,9 @@ def load_model(run_dir: str | Path, checkpoint: str = "best"):
             raise TfnoteError(f"{run_dir} has no saved weights yet")
         weights = run_dir / state["checkpoint"]
     if (run_dir / MODEL).is_file():
+        from tfnote.models import all_models
+
+        all_models()  # imports every family: their own layer classes register with Keras
         try:
             model = keras.saving.load_model(run_dir / MODEL, compile=False)
         except Exception as e:  # noqa: BLE001 - unknown classes, damaged zip files...

@@ -2,8 +2,9 @@
 
 `warmup_decay` is the short "triangle" the fast CIFAR-10 recipes use: the rate climbs
 linearly from a fraction of its peak to the peak over the first part of the run (large
-early steps on a fresh BatchNorm network diverge), then falls linearly to nearly zero by
-the last step (a low final rate averages out the noise of the last steps).
+early SGD steps on a fresh BatchNorm network diverge), then falls linearly to nearly zero
+by the last step (a low final rate averages out the noise of the last steps). Muon's
+normalised steps need no warm-up: it only falls.
 """
 
 from __future__ import annotations
@@ -52,10 +53,15 @@ def warmup_decay(
     start: float = 0.2,
     end: float = 0.07,
 ) -> PiecewiseLinear:
-    """`start` x peak -> peak over the first `warmup` fraction of the steps -> `end` x peak."""
-    if not 0 < warmup < 1:
-        raise TfnoteError(f"warmup must be a fraction between 0 and 1 (got {warmup})")
+    """`start` x peak -> peak over the first `warmup` fraction of the steps -> `end` x peak.
+
+    warmup 0: straight from the peak down to `end` x peak (the Muon recipe: 0.24 -> 0).
+    """
+    if not 0 <= warmup < 1:
+        raise TfnoteError(f"warmup must be a fraction in [0, 1) (got {warmup})")
     if total_steps < 2:
         raise TfnoteError(f"a warm-up schedule needs at least 2 steps (got {total_steps})")
-    top = max(1.0, round(warmup * total_steps))
+    if warmup == 0:
+        return PiecewiseLinear([0, total_steps], [peak, end * peak])
+    top = min(max(1, round(warmup * total_steps)), total_steps - 1)
     return PiecewiseLinear([0, top, total_steps], [start * peak, peak, end * peak])

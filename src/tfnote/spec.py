@@ -15,8 +15,10 @@ from typing import Any
 
 from tfnote.errors import TfnoteError
 
-LR_SCHEDULES = ("plateau", "cosine")
-OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "nadam", "adadelta", "adamax")
+LR_SCHEDULES = ("plateau", "cosine", "warmup-decay")
+OPTIMIZERS = (
+    "sgd", "adam", "adamw", "rmsprop", "adagrad", "nadam", "adadelta", "adamax", "conv_muon",
+)  # fmt: skip
 
 
 @dataclass
@@ -40,6 +42,7 @@ class Spec:
     optimizer_args: dict = field(default_factory=dict)
     loss: str = "sparse_categorical_crossentropy"
     from_logits: bool = False
+    label_smoothing: float = 0.0  # targets 1 - s + s/K and s/K (sparse cross entropy only)
     metrics: list[str] = field(default_factory=lambda: ["sparse_categorical_accuracy"])
     # 5: fit
     epochs: int = 5
@@ -113,6 +116,8 @@ class Spec:
             raise TfnoteError(
                 f"unknown lr_schedule type {kind!r}; choose from {', '.join(LR_SCHEDULES)}"
             )
+        if not 0 <= self.label_smoothing < 1:
+            raise TfnoteError(f"label smoothing must be in [0, 1) (got {self.label_smoothing})")
         if not 0 <= self.seed < 2**32:
             raise TfnoteError(f"seed must be within 0 .. 2**32 - 1 (got {self.seed})")
 

@@ -78,13 +78,20 @@ def make_pipeline(x, y, spec: Spec, seeds=None, augment=None):
         xb = tf.cast(xb, tf.float32)
         return (xb * scale if scale != 1.0 else xb), yb
 
+    flip_shift = None
+    if seeds is not None and spec.augment == "flip-shift":  # the fast CIFAR-10 recipe's
+        from tfnote.flip_shift import flip_shift
+
     if seeds is not None and spec.shuffle:
         x, y = tf.constant(x), tf.constant(y)
         order = seeds.order_of(len(x))
 
         def batch_of(i):  # one function for gather and scale: tf.data pays per function
             picked = tf.gather(order, i)
-            return prepare(tf.gather(x, picked), tf.gather(y, picked))
+            xb, yb = prepare(tf.gather(x, picked), tf.gather(y, picked))
+            if flip_shift is not None:  # a function of (images' indices, epoch, seed) alone
+                xb = flip_shift(xb, picked, seeds.epoch, spec.seed)
+            return xb, yb
 
         ds = tf.data.Dataset.range(len(x)).batch(spec.batch_size)
         ds = ds.map(batch_of, num_parallel_calls=tf.data.AUTOTUNE)
@@ -112,6 +119,7 @@ def epoch_seeds(seed: int, *models):
 
     class EpochSeeds(keras.callbacks.Callback):
         order = None
+        epoch = tf.Variable(0, dtype=tf.int64, trainable=False)  # for flip_shift
 
         def order_of(self, n: int):
             """The variable holding this epoch's order of n samples."""
@@ -119,6 +127,7 @@ def epoch_seeds(seed: int, *models):
             return self.order
 
         def on_epoch_begin(self, epoch, logs=None):
+            self.epoch.assign(epoch)
             if self.order is not None:
                 n = int(self.order.shape[0])
                 seeds = tf.constant([seed, epoch], tf.int64)
@@ -177,6 +186,14 @@ def make_model(spec: Spec, input_shape, num_classes: int):
     return model
 
 
+def adapt_model(model, spec: Spec, x_train) -> None:
+    """Let a model that learns something from the data before training do so (the fast
+    CIFAR-10 net's whitening filters come from training patches). Deterministic, so a
+    resumed run computes the same, and the checkpoint restores it anyway."""
+    if hasattr(model, "adapt"):
+        model.adapt(np.asarray(x_train[:5000], "float32") * spec.scale)
+
+
 def make_optimizer(spec: Spec, steps_per_epoch: int):
     _, keras = _tf.load()
     name = spec.optimizer.lower()  # checked against spec.OPTIMIZERS by Spec.check
@@ -186,6 +203,15 @@ def make_optimizer(spec: Spec, steps_per_epoch: int):
         lr = keras.optimizers.schedules.CosineDecay(
             spec.lr, decay_steps=spec.epochs * steps_per_epoch, alpha=schedule.get("alpha", 0.0)
         )
+    if schedule.get("type") == "warmup-decay":
+        from tfnote.schedules import warmup_decay
+
+        settings = {k: v for k, v in schedule.items() if k in ("warmup", "start", "end")}
+        lr = warmup_decay(spec.lr, spec.epochs * steps_per_epoch, **settings)
+    if name == "conv_muon":
+        from tfnote.muon import ConvMuon
+
+        return ConvMuon(learning_rate=lr, **spec.optimizer_args)
     config = {"learning_rate": lr, **spec.optimizer_args}
     return keras.optimizers.get({"class_name": name, "config": config})
 
@@ -198,7 +224,11 @@ def compile_model(model, spec: Spec, steps_per_epoch: int) -> None:
         # value for placeholder tensor", keras-team/keras#19246): one step per call there.
         steps_per_execution = 1
     loss = spec.loss
-    if spec.loss == "sparse_categorical_crossentropy":
+    if spec.loss == "sparse_categorical_crossentropy" and spec.label_smoothing:
+        from tfnote.label_smoothing import SparseSmoothedCrossentropy
+
+        loss = SparseSmoothedCrossentropy(spec.label_smoothing, from_logits=spec.from_logits)
+    elif spec.loss == "sparse_categorical_crossentropy":
         # from_logits must match the output: False for a softmax layer, True for raw scores.
         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=spec.from_logits)
     model.compile(
@@ -276,8 +306,10 @@ def run(
     with pick_strategy(strategy).scope():  # steps 3 and 4
         model = make_model(spec, data.input_shape, data.num_classes)
         check_fits(model, data, spec.loss, f"preset {spec.name}'s model {spec.model!r}")
+        adapt_model(model, spec, x_train)
         compile_model(model, spec, steps_per_epoch=math.ceil(len(x_train) / spec.batch_size))
-    augment = augmentation(spec.augment) if spec.augment else None
+    keras_layers = spec.augment and spec.augment != "flip-shift"  # that one is in the pipeline
+    augment = augmentation(spec.augment) if keras_layers else None
     seeds = epoch_seeds(spec.seed, *([augment] if augment is not None else []))
     folder_callback = RunFolder(
         folder, data=data, scale=spec.scale, monitor=spec.monitor or "auto", fresh=fresh,

@@ -263,6 +263,7 @@ TF_CASES = [  # a preset whose model cannot take the dataset; labels checked as 
     (["train", "stock-lstm", "--data", "mnist"], "takes no option"),
     (["train", "cifar10-baseline", "--data", "prices"], "cannot take"),
     (["train", "mnist", "--data-dir", "{ws}/labels77.npz"], "77 (sample 12)"),
+    (["train", "iris", "--augment", "flip-shift"], "flip-shift needs images"),
 ]
 
 

@@ -82,6 +82,12 @@ def make_pipeline(x, y, spec: Spec, seeds=None, augment=None):
     if seeds is not None and spec.augment == "flip-shift":  # the fast CIFAR-10 recipe's
         from tfnote.flip_shift import flip_shift
 
+        if np.ndim(x) != 4:
+            raise TfnoteError(
+                f"augment flip-shift needs images (height, width, channels); "
+                f"{spec.dataset} has samples of shape {tuple(np.shape(x)[1:])}"
+            )
+
     if seeds is not None and spec.shuffle:
         x, y = tf.constant(x), tf.constant(y)
         order = seeds.order_of(len(x))

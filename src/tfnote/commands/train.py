@@ -83,7 +83,10 @@ def add_train_options(p: argparse.ArgumentParser) -> None:
         dest="test_limit",
         help="use only the first N test samples",
     )
-    p.add_argument("--augment", help="augmentation preset (e.g. mnist, fashion)")
+    p.add_argument(
+        "--augment",
+        help="augmentation preset: mnist, fashion, cifar, or flip-shift (the fast CIFAR-10 one)",
+    )
     p.add_argument(
         "--strategy",
         default="auto",

@@ -121,6 +121,8 @@ def test_schedule_warms_up_then_decays():
     assert PiecewiseLinear.from_config(schedule.get_config()).rates == schedule.rates
     straight = warmup_decay(0.24, total_steps=10, warmup=0, end=0)  # Muon's: no warm-up
     np.testing.assert_allclose([float(straight(s)) for s in (0, 5, 10)], [0.24, 0.12, 0.0])
+    one_step = warmup_decay(2.0, total_steps=1)  # `--epochs 1` on one batch: the first rate
+    assert float(one_step(0)) == pytest.approx(0.4)
     with pytest.raises(TfnoteError, match="increase"):
         PiecewiseLinear([0, 0], [1, 1])
 

@@ -80,6 +80,10 @@ def ws(tmp_path_factory) -> Path:
     (ws / "run" / "spec.json").write_text('{"name": "mnist"}\n')
     (ws / "run" / "history.json").write_text('[{"loss": 1.0}]\n')
     Image.new("L", (28, 28)).save(ws / "digit.png")
+    (ws / "bad-args.toml").write_text('preset = "iris"\noptimizer_args = { bogus = 1 }\n')
+    (ws / "bad-schedule.toml").write_text(
+        'preset = "iris"\nlr_schedule = { type = "warmup-decay", peak = 2 }\n'
+    )
 
     _npz(ws / "labels77.npz", y_train=np.array([3] * 12 + [77, 5] + [1] * 6))
     _npz(ws / "negative.npz", y_test=np.array([0, 1, -1, 2, 3, 4, 5, 6, 7, 8]))
@@ -264,6 +268,8 @@ TF_CASES = [  # a preset whose model cannot take the dataset; labels checked as 
     (["train", "cifar10-baseline", "--data", "prices"], "cannot take"),
     (["train", "mnist", "--data-dir", "{ws}/labels77.npz"], "77 (sample 12)"),
     (["train", "iris", "--augment", "flip-shift"], "flip-shift needs images"),
+    (["train", "{ws}/bad-args.toml"], "optimizer sgd: Argument(s) not recognized"),
+    (["train", "{ws}/bad-schedule.toml"], "takes warmup, start, end (not peak)"),
 ]
 
 

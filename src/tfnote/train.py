@@ -82,6 +82,8 @@ def make_pipeline(x, y, spec: Spec, seeds=None, augment=None):
     if seeds is not None and spec.augment == "flip-shift":  # the fast CIFAR-10 recipe's
         from tfnote.flip_shift import flip_shift
 
+        if not spec.shuffle:  # it is applied where the shuffled batches are gathered
+            raise TfnoteError("augment flip-shift needs shuffle = true")
         if np.ndim(x) != 4:
             raise TfnoteError(
                 f"augment flip-shift needs images (height, width, channels); "
@@ -212,14 +214,20 @@ def make_optimizer(spec: Spec, steps_per_epoch: int):
     if schedule.get("type") == "warmup-decay":
         from tfnote.schedules import warmup_decay
 
-        settings = {k: v for k, v in schedule.items() if k in ("warmup", "start", "end")}
+        settings = {k: v for k, v in schedule.items() if k != "type"}
+        if set(settings) - {"warmup", "start", "end"}:
+            unknown = ", ".join(sorted(set(settings) - {"warmup", "start", "end"}))
+            raise TfnoteError(f"lr_schedule warmup-decay takes warmup, start, end (not {unknown})")
         lr = warmup_decay(spec.lr, spec.epochs * steps_per_epoch, **settings)
-    if name == "conv_muon":
-        from tfnote.muon import ConvMuon
+    try:
+        if name == "conv_muon":
+            from tfnote.muon import ConvMuon
 
-        return ConvMuon(learning_rate=lr, **spec.optimizer_args)
-    config = {"learning_rate": lr, **spec.optimizer_args}
-    return keras.optimizers.get({"class_name": name, "config": config})
+            return ConvMuon(learning_rate=lr, **spec.optimizer_args)
+        config = {"learning_rate": lr, **spec.optimizer_args}
+        return keras.optimizers.get({"class_name": name, "config": config})
+    except (TypeError, ValueError) as e:  # an unknown or wrong optimizer_args entry
+        raise TfnoteError(f"optimizer {name}: {str(e).splitlines()[0]}") from None
 
 
 def compile_model(model, spec: Spec, steps_per_epoch: int) -> None:

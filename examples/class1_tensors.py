@@ -18,8 +18,13 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
-import tensorflow as tf
 from sklearn import datasets
+
+from tfnote import _tf
+
+# TensorFlow and Keras, imported without TensorFlow's C++ start-up log lines (oneDNN,
+# CPU features), as the tfnote command does
+tf, _ = _tf.load()
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
 parser.add_argument("--epochs", type=int, default=500, help="iris epochs (course: 500)")

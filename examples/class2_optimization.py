@@ -8,7 +8,7 @@ Description: what makes training work - the learning rate, the activation, the l
 regularization and the optimizer - each shown with raw TensorFlow.
 
     python examples/class2_optimization.py                          # the course's settings
-    python examples/class2_optimization.py --data-dir ../shared/data
+    python examples/class2_optimization.py --data-dir FOLDER            # FOLDER/dot.csv
     python examples/class2_optimization.py --epochs 100 --loss-epochs 3000 --reg-epochs 100
 
 dot.csv (the regularization data) is looked for in --data-dir, else in the current folder,
@@ -22,11 +22,15 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import tensorflow as tf
 from sklearn import datasets
 
 import tfnote
+from tfnote import _tf
 from tfnote.data.locate import find_file
+
+# TensorFlow and Keras, imported without TensorFlow's C++ start-up log lines (oneDNN,
+# CPU features), as the tfnote command does
+tf, _ = _tf.load()
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
 parser.add_argument("--epochs", type=int, default=500, help="optimizer comparison (course: 500)")
@@ -34,7 +38,7 @@ parser.add_argument("--lr", type=float, default=0.1, help="optimizer comparison 
 parser.add_argument("--loss-epochs", type=int, help="yogurt epochs (course: 15000 MSE, 10000 own)")
 parser.add_argument("--reg-epochs", type=int, default=400, help="dot.csv epochs (course: 400)")
 parser.add_argument("--epsilon", type=float, default=0.0, help="added to sqrt(v) (course: 0)")
-parser.add_argument("--data-dir", help="folder holding dot.csv")
+parser.add_argument("--data-dir", help="folder holding dot.csv (default: see above)")
 parser.add_argument("--out", default="runs/class2", help="folder for the figures")
 args = parser.parse_args()
 np.set_printoptions(precision=4, suppress=True)

@@ -8,7 +8,7 @@ fit, summary. Here they train iris, MNIST and Fashion-MNIST, each with a Sequent
 and with a Model subclass.
 
     python examples/class3_six_steps.py                     # all six programs
-    python examples/class3_six_steps.py --dataset mnist --data-dir ../shared/data --out runs/p14
+    python examples/class3_six_steps.py --dataset mnist --out runs/p14
     python examples/class3_six_steps.py --dataset fashion --style class --epochs 10
 
 Each program trains into a run folder (tfnote.RunFolder): run the same command again
@@ -19,17 +19,24 @@ after Ctrl-C or a crash and training continues after the last finished epoch (æ–
 # Step 1: import
 import argparse
 
-import keras
-from keras import layers
-
 import tfnote
+from tfnote import _tf
+
+# TensorFlow and Keras, imported without TensorFlow's C++ start-up log lines (oneDNN,
+# CPU features), as the tfnote command does
+_, keras = _tf.load()
+layers = keras.layers
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
 parser.add_argument("--dataset", choices=["iris", "mnist", "fashion"], help="one program only")
 parser.add_argument("--style", choices=["sequential", "class"], help="one model style only")
 parser.add_argument("--epochs", type=int, help="default: the course's (iris 500, images 5)")
 parser.add_argument("--limit", type=int, help="train on the first N training samples only")
-parser.add_argument("--data-dir", help="where mnist.npz / the Fashion-MNIST files are")
+parser.add_argument(
+    "--data-dir",
+    help="where mnist.npz / the Fashion-MNIST files are (default: $TFNOTE_DATA,\n"
+    "then the Keras cache ~/.keras/datasets; else downloaded)",
+)
 parser.add_argument("--out", help="run folder (one program) or parent folder (several)")
 parser.add_argument("--fresh", action="store_true", help="start over instead of resuming")
 args = parser.parse_args()

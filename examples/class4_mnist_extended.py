@@ -9,10 +9,9 @@ Description: class 3's MNIST network, trained on a dataset made from image files
 optional data augmentation, resumable training, its parameters written out, its curves
 drawn, and then asked to read photos of handwritten digits.
 
-    python examples/class4_mnist_extended.py --data-dir ../shared/data \\
-        --photos ../shared/data/digits
+    python examples/class4_mnist_extended.py --photos $TFNOTE_DATA/digits
     python examples/class4_mnist_extended.py \\
-        --data image-label:../shared/data/mnist_image_label --out runs/class4-own
+        --data image-label:$TFNOTE_DATA/mnist_image_label --out runs/class4-own
     python examples/class4_mnist_extended.py --data fashion --augment --epochs 10
 
 Run a command again and training continues where it stopped (断点续训); --fresh restarts.
@@ -21,17 +20,25 @@ Run a command again and training continues where it stopped (断点续训); --fr
 import argparse
 from pathlib import Path
 
-import keras
 import matplotlib.pyplot as plt
 import numpy as np
-from keras import layers
 from PIL import Image
 
 import tfnote
+from tfnote import _tf
+
+# TensorFlow and Keras, imported without TensorFlow's C++ start-up log lines (oneDNN,
+# CPU features), as the tfnote command does
+_, keras = _tf.load()
+layers = keras.layers
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
 parser.add_argument("--data", default="mnist", help="mnist, fashion or image-label:PATH")
-parser.add_argument("--data-dir", help="where mnist.npz / the Fashion-MNIST files are")
+parser.add_argument(
+    "--data-dir",
+    help="where mnist.npz / the Fashion-MNIST files are (default: $TFNOTE_DATA,\n"
+    "then the Keras cache ~/.keras/datasets; else downloaded)",
+)
 parser.add_argument("--augment", action="store_true", help="random rotations, shifts, zooms")
 parser.add_argument("--epochs", type=int, default=5)
 parser.add_argument("--limit", type=int, help="train on the first N training images only")

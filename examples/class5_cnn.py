@@ -7,8 +7,8 @@ Description: a convolution slides a small filter over the image, so one set of w
 finds the same edge or texture anywhere. The course builds every network from one
 pattern, CBAPD: Conv, BatchNorm, Activation, Pooling, Dropout.
 
-    python examples/class5_cnn.py --data-dir ../shared/data              # Baseline, 5 epochs
-    python examples/class5_cnn.py --model lenet5 --data-dir ../shared/data
+    python examples/class5_cnn.py                       # Baseline, 5 epochs
+    python examples/class5_cnn.py --model lenet5
     python examples/class5_cnn.py --model resnet18 --batch-size 128 --limit 5000
     python examples/class5_cnn.py --dataset fashion --model lenet5
 
@@ -18,11 +18,14 @@ from tfnote.models (read src/tfnote/models/ for their layers).
 
 import argparse
 
-import keras
-from keras import layers
-
 import tfnote
+from tfnote import _tf
 from tfnote.models import build_model
+
+# TensorFlow and Keras, imported without TensorFlow's C++ start-up log lines (oneDNN,
+# CPU features), as the tfnote command does
+_, keras = _tf.load()
+layers = keras.layers
 
 MODELS = ["baseline", "lenet5", "alexnet8", "vgg16", "inception10", "resnet18"]
 # The course's validation accuracy on CIFAR-10 after 5 epochs (its own result table).
@@ -35,7 +38,11 @@ parser.add_argument("--dataset", choices=["cifar10", "fashion"], default="cifar1
 parser.add_argument("--epochs", type=int, default=5)
 parser.add_argument("--batch-size", type=int, default=32, help="course: 32 (ResNet18 128)")
 parser.add_argument("--limit", type=int, help="train on the first N training images only")
-parser.add_argument("--data-dir", help="where cifar-10-batches-py / the Fashion files are")
+parser.add_argument(
+    "--data-dir",
+    help="where cifar-10-batches-py / the Fashion files are (default: $TFNOTE_DATA,\n"
+    "then the Keras cache ~/.keras/datasets; else downloaded)",
+)
 parser.add_argument("--out", help="run folder (default runs/class5/MODEL-DATASET)")
 parser.add_argument("--fresh", action="store_true", help="start over instead of resuming")
 args = parser.parse_args()

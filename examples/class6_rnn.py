@@ -6,9 +6,9 @@ Course: "AI Practice: TensorFlow Notes" (PKU), class 6: p21_rnn_onehot_4pre1,
 Description: a recurrent layer reads a sequence one step at a time and carries a memory
 (its state) from step to step, so its output can depend on what came before.
 
-    python examples/class6_rnn.py --data-dir ../shared/data             # letters, then LSTM
+    python examples/class6_rnn.py                       # letters, then LSTM
     python examples/class6_rnn.py --part letters
-    python examples/class6_rnn.py --part stock --cell GRU --data-dir ../shared/data
+    python examples/class6_rnn.py --part stock --cell GRU --data-dir FOLDER
 
 The stock part reads the course's SH600519.csv (Kweichow Moutai, daily prices) from
 --data-dir, else from $TFNOTE_DATA or the Keras cache (~/.keras/datasets).
@@ -17,22 +17,26 @@ The stock part reads the course's SH600519.csv (Kweichow Moutai, daily prices) f
 import argparse
 from pathlib import Path
 
-import keras
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from keras import layers
 from sklearn.preprocessing import MinMaxScaler
 
 import tfnote
+from tfnote import _tf
 from tfnote.data.locate import find_file
+
+# TensorFlow and Keras, imported without TensorFlow's C++ start-up log lines (oneDNN,
+# CPU features), as the tfnote command does
+_, keras = _tf.load()
+layers = keras.layers
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
 parser.add_argument("--part", choices=["letters", "stock"], help="one part only")
 parser.add_argument("--letter-epochs", type=int, default=100, help="course: 100")
 parser.add_argument("--cell", choices=["SimpleRNN", "LSTM", "GRU"], default="LSTM")
 parser.add_argument("--epochs", type=int, default=50, help="stock epochs (course: 50)")
-parser.add_argument("--data-dir", help="folder holding SH600519.csv")
+parser.add_argument("--data-dir", help="folder holding SH600519.csv (default: see above)")
 parser.add_argument("--out", default="runs/class6", help="parent folder of the run folders")
 parser.add_argument("--fresh", action="store_true", help="start over instead of resuming")
 args = parser.parse_args()

@@ -111,7 +111,28 @@ def ws(tmp_path_factory) -> Path:
     (ws / "bom" / "bom_train.txt").write_bytes(b"\xef\xbb\xbf" + text.encode())
     _images(ws / "classes" / "cat", 5)
     (ws / "classes" / "dog").mkdir()  # a class folder without images
+
+    # experiment files without a preset or with a misspelt loss; a model for 32x32x3 images
+    (ws / "empty.toml").write_text("")
+    (ws / "no-scale.toml").write_text('dataset = "mnist"\nmodel = "mlp"\n')
+    (ws / "loss.toml").write_text('preset = "p14"\nloss = "nosuch"\n')
+    (ws / "cifarnet.py").write_text(
+        "import keras\n"
+        "def build(input_shape, num_classes):\n"
+        "    return keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Flatten(),\n"
+        "                             keras.layers.Dense(num_classes)])\n"
+    )
+    # run folders damaged by hand: spec.json a folder; history rows without keys or losses
+    (ws / "spec-dir" / "spec.json").mkdir(parents=True)
+    (ws / "spec-dir" / "model.json").write_text('{"input_shape": [4]}\n')
+    for name, rows in [("keyless", "[{}]"), ("no-epoch", '[{"loss": 1}]'), ("nan", NAN_ROWS)]:
+        (ws / name).mkdir()
+        (ws / name / "spec.json").write_text('{"name": "mnist"}\n')
+        (ws / name / "history.json").write_text(rows)
     return ws
+
+
+NAN_ROWS = '[{"epoch": 1, "loss": null}, {"epoch": 2, "loss": null}]'  # NaN is written as null
 
 
 # --- running a case -----------------------------------------------------------------------
@@ -245,7 +266,23 @@ CASES = [
     (["augment-preview", "--data", "image-label:{ws}/typo"], "999"),
     (["augment-preview", "--data", "image-folder:{ws}/classes"], "'dog' holds no images"),
     (["dataset", "build", "{ws}/classes"], "'dog' holds no images"),
-]
+    # labels with a gap: 999 among 0..3 on line 8 (`train` refuses it the same way)
+    (["dataset", "build", "{ws}/typo/typo_train", "{ws}/typo/typo_train.txt"],
+     "txt:8: label(s) 999 make 1000 classes"),
+    (["dataset", "build", "{ws}/typo/typo_train", "{ws}/typo/typo_train.txt", "--num-classes",
+      "4"], "txt:8: label 999 is out of range 0..3"),
+    # experiment files: the fields that matter without a preset, and known losses
+    (["train", "{ws}/empty.toml"], "must set dataset, model, scale (missing: dataset, model"),
+    (["train", "{ws}/no-scale.toml"], "(missing: scale)"),
+    (["train", "{ws}/loss.toml"], "loss.toml: unknown loss 'nosuch'; for class labels use "
+     "sparse_categorical_crossentropy, for numbers one of mean_squared_error"),
+    # run folders damaged by hand
+    (["resume", "{ws}/spec-dir"], "spec.json: damaged (not a file)"),
+    (["train", "iris", "--out", "{ws}/spec-dir"], "spec.json: damaged (not a file)"),
+    (["curves", "{ws}/keyless"], "history.json: damaged (epoch row 1 has no epoch number or"),
+    (["curves", "{ws}/no-epoch"], "history.json: damaged (epoch row 1 has no epoch number or"),
+    (["curves", "{ws}/nan"], "history.json: damaged (no epoch has a loss value)"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("args", "expected"), CASES, ids=[" ".join(a) for a, _ in CASES])
@@ -270,7 +307,9 @@ TF_CASES = [  # a preset whose model cannot take the dataset; labels checked as 
     (["train", "iris", "--augment", "flip-shift"], "flip-shift needs images"),
     (["train", "{ws}/bad-args.toml"], "optimizer sgd: Argument(s) not recognized"),
     (["train", "{ws}/bad-schedule.toml"], "takes warmup, start, end (not peak)"),
-]
+    (["train", "p14", "--model", "{ws}/cifarnet.py:build"],
+     "takes inputs of shape 32x32x3, not the data's 28x28x1"),
+]  # fmt: skip
 
 
 # One child process runs every case through tfnote.cli.main, so TensorFlow loads once.
@@ -333,7 +372,7 @@ def test_label_file_with_a_byte_order_mark_is_read(ws, tmp_path, monkeypatch):
 
 def test_labels_with_a_gap_are_allowed_when_num_classes_says_so(ws, tmp_path, monkeypatch):
     monkeypatch.setenv("TFNOTE_CACHE_DIR", str(tmp_path))
-    with pytest.raises(TfnoteError, match=r"typo_train.txt: label\(s\) 999 make 1000 classes"):
+    with pytest.raises(TfnoteError, match=r"typo_train.txt:8: label\(s\) 999 make 1000 classes"):
         load_dataset(f"image-label:{ws}/typo")
     data = load_dataset(f"image-label:{ws}/typo", num_classes=1000)
     assert data.num_classes == 1000
@@ -468,3 +507,146 @@ def test_dataset_build_removes_temp_files_a_killed_build_left(ws, tmp_path):
         tmp_path / "bom" / "bom_train", tmp_path / "bom" / "bom_train.txt", cache=cache
     )
     assert cache.is_file() and not old.exists() and fresh.exists()
+
+
+# --- tfnote.RunFolder: its arguments, and a disk that fills during a save -------------------
+
+
+def _tiny_fit(folder, epochs=1, **options):
+    """A 4-input classifier fitted with RunFolder(folder); the model is returned."""
+    import keras
+
+    from tfnote import RunFolder
+
+    keras.utils.set_random_seed(0)
+    x = np.random.default_rng(0).normal(size=(32, 4)).astype("float32")
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    callback = RunFolder(folder, monitor="loss", verbose=False, **options)
+    model.fit(x, (x[:, 0] > 0).astype("int32"), epochs=epochs, verbose=0, callbacks=[callback])
+    return model
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({"scale": "abc"}, "scale must be a finite, non-zero number such as 1 / 255, or None"),
+        ({"scale": math.nan}, "scale must be a finite"),
+        ({"scale": True}, "scale must be a finite"),
+        ({"class_names": "cat dog"}, "class_names must be a list of strings"),
+        ({"class_names": [0, 1]}, "class_names must be a list of strings"),
+        ({"monitor": None}, "monitor must be a log name"),
+        ({"path": 3}, "path must be a folder name"),
+        ({"path": "{tmp}/afile"}, "it is a file, not a folder"),
+        ({"path": "{tmp}/afile/run"}, "afile is not a folder"),
+        ({"path": "/proc/tfnote-run"}, "cannot write to /proc/tfnote-run"),  # a read-only place
+    ],
+)
+def test_run_folder_checks_its_arguments_like_the_cli(options, expected, tmp_path):
+    from tfnote import RunFolder
+
+    (tmp_path / "afile").write_text("x")
+    path = options.pop("path", tmp_path / "run")
+    path = path.replace("{tmp}", str(tmp_path)) if isinstance(path, str) else path
+    with pytest.raises(TfnoteError) as caught:
+        RunFolder(path, **options)
+    assert expected in str(caught.value) and "\n" not in str(caught.value)
+    assert _files(tmp_path) == {"afile"}
+
+
+def _folder(run: Path) -> dict[str, bytes]:
+    return {p: (run / p).read_bytes() for p in _files(run) if (run / p).is_file()}
+
+
+@pytest.mark.parametrize("failing", ["checkpoint", "best weights", "state.json"])
+def test_disk_full_during_a_checkpoint_leaves_the_last_good_save(failing, tmp_path, monkeypatch):
+    """Each write of a save fails in turn with ENOSPC, after writing part of its file."""
+    import keras
+
+    from tfnote import atomic
+
+    def full(path):
+        Path(path).write_bytes(b"partial")  # the temporary file atomic.py gave the writer
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    def weights_writer(real):
+        def save_weights(model, path):
+            is_best = Path(path).name.startswith(".best.")
+            return full(path) if is_best == (failing == "best weights") else real(model, path)
+
+        return save_weights
+
+    def json_writer(real):
+        def write_json(path, data):
+            if Path(path).name != "state.json":
+                return real(path, data)
+            with atomic.atomic_open(path) as f:  # what atomic.write_json does, cut short
+                f.write('{"epoch": ')
+                full(f.name)
+
+        return write_json
+
+    def break_writer(patch):
+        if failing == "state.json":
+            patch.setattr(atomic, "write_json", json_writer(atomic.write_json))
+        else:
+            patch.setattr(keras.Model, "save_weights", weights_writer(keras.Model.save_weights))
+
+    # The first save fails: no epoch is saved, and nothing of it is left.
+    run = tmp_path / "first"
+    with monkeypatch.context() as patch:
+        break_writer(patch)
+        with pytest.raises(TfnoteError, match=r"No space left.*\); no epoch is saved$"):
+            _tiny_fit(run)
+    assert _files(run) <= {"run.lock", "model.json", "checkpoints"}, _files(run)
+
+    # A later save fails: the folder stays exactly as the last good save left it.
+    run = tmp_path / "later"
+    _tiny_fit(run)
+    before = _folder(run)
+    with monkeypatch.context() as patch:
+        break_writer(patch)
+        with pytest.raises(TfnoteError, match=r"the last good checkpoint \(checkpoints/epoch-0001"):
+            _tiny_fit(run, epochs=3)
+    assert _folder(run) == before
+    if failing == "state.json":  # the run goes on from there once there is space again
+        from tfnote import run_folder
+
+        _tiny_fit(run, epochs=3)
+        assert [row["epoch"] for row in run_folder.read_history(run)] == [1, 2, 3]
+
+
+def test_runs_keeps_the_quick_mark_of_a_run_whose_spec_is_missing(tmp_path, monkeypatch, capsys):
+    from tfnote import runs
+    from tfnote.spec import get_preset
+
+    run = tmp_path / "iris-quick"
+    _tiny_fit(run, spec=get_preset("iris").replace(epochs=1, train_limit=20))
+    (run / "spec.json").unlink()
+    assert runs.describe(run).scaled_down == "1 of 500 epochs, first 20 training samples"
+    assert run_main(["runs", str(tmp_path)]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if "iris-quick" in line)
+    assert "finished (scaled down)" in line
+
+
+def test_a_constant_price_series_gets_an_answer_not_a_crash(tmp_path):
+    """The forecast report of `tfnote train stock-lstm` on a flat series, through the API
+    (training adds nothing here: scaled back, any output is the one price)."""
+    import datetime
+
+    import keras
+
+    from tfnote import forecast
+
+    days = [datetime.date(2015, 1, 1) + datetime.timedelta(days=i) for i in range(400)]
+    rows = "".join(f"{day},10.0,10.0\n" for day in days)
+    (tmp_path / "flat.csv").write_text("date,open,close\n" + rows)
+    data = load_dataset(f"prices:{tmp_path / 'flat.csv'}")
+    model = keras.Sequential([keras.Input(data.input_shape), keras.layers.Flatten(),
+                              keras.layers.Dense(1)])  # fmt: skip
+    result = forecast.evaluate(model, data, name="stock-lstm")
+    perfect = "is perfect on these test days (RMSE 0: the price does not change)"
+    assert perfect in forecast.table(result)
+    forecast.save(result, tmp_path / "run")
+    saved = json.loads((tmp_path / "run" / "forecast.json").read_text())
+    assert perfect in saved["summary"] and saved["scores"]["model"]["rmse"] == 0

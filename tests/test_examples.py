@@ -3,6 +3,10 @@
 Every script runs as a learner runs it, `python examples/<file>.py FLAGS`, in a child
 process, with its output folder in tmp_path. The bars are ones a working script passes
 with room to spare and a broken one (wrong scaling, wrong labels, no learning) fails.
+No script may print TensorFlow's C++ start-up lines (oneDNN, CPU features, absl).
+
+The README's "Examples" block runs too, line by line as written (with the data in
+TFNOTE_DATA, as its `export` line sets), shortened by the flags in SHORT.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -22,20 +27,77 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 RUN_FILES = ["history.csv", "curves.png", "weights.txt", "summary.txt", "metrics.json"]
 RUN_FILES += ["best.weights.h5", "model.keras", "state.json"]
+# What TensorFlow's C++ side prints at start-up unless silenced (tfnote._tf.load does).
+TF_NOISE = re.compile(r"oneDNN|cpu_feature_guard|absl|rebuild TensorFlow")
 
 
-def run_example(name: str, *args, env: dict | None = None, timeout: float = 400) -> str:
-    """Run examples/<name> with `args`; return its output, failing the test on exit != 0."""
+def run_example(
+    name: str, *args, env: dict | None = None, timeout: float = 400, cwd: Path = ROOT
+) -> str:
+    """Run examples/<name> with `args`; return its output, failing the test on exit != 0
+    or on TensorFlow's C++ start-up lines in its stderr."""
     done = subprocess.run(
         [sys.executable, str(EXAMPLES / name), *map(str, args)],
         capture_output=True,
         text=True,
         timeout=timeout,
-        cwd=ROOT,
+        cwd=cwd,
         env={**os.environ, **(env or {})},
     )
     assert done.returncode == 0, f"{name} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    noise = [line for line in done.stderr.splitlines() if TF_NOISE.search(line)]
+    assert not noise, f"{name} printed TensorFlow's C++ log lines:\n" + "\n".join(noise)
     return done.stdout
+
+
+def readme_example_lines() -> list[str]:
+    """The lines of the ```bash block in README.md's "## Examples" section."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("\n## Examples\n")
+    block = re.search(r"```bash\n(.*?)```", text[start:], flags=re.S).group(1)
+    lines = [shlex.split(line, comments=True) for line in block.splitlines()]
+    return [" ".join(words) for words in lines if words]
+
+
+# Appended to each README line (argparse keeps the last value): seconds, not minutes.
+SHORT = {
+    "class1_tensors.py": ["--epochs", "20"],
+    "class2_optimization.py": ["--epochs", "5", "--loss-epochs", "50", "--reg-epochs", "5"],
+    "class3_six_steps.py": ["--epochs", "1", "--limit", "500"],
+    "class4_mnist_extended.py": ["--epochs", "1", "--limit", "500"],
+    "class5_cnn.py": ["--epochs", "1", "--limit", "500"],
+    "class6_rnn.py": ["--epochs", "1", "--letter-epochs", "5"],
+}
+# A line each script prints only when it got through its data and training.
+PRINTS = {
+    "class1_tensors.py": r"iris test accuracy: [\d.]+",
+    "class2_optimization.py": r"with L2 0.03: loss [\d.]+",  # dot.csv found through TFNOTE_DATA
+    "class3_six_steps.py": r"mnist test accuracy: [\d.]+",
+    "class4_mnist_extended.py": r"(?m)^7\.png: \d \(probability",  # the photos were read
+    "class5_cnn.py": r"lenet5 on cifar10: test accuracy [\d.]+",
+    "class6_rnn.py": r"LSTM: MSE [\d.]+, RMSE [\d.]+",  # SH600519.csv found
+}
+
+
+def test_readme_examples_block_names_every_script():
+    lines = readme_example_lines()
+    assert lines[0] == "export TFNOTE_DATA=../shared/data"
+    scripts = [shlex.split(line)[1] for line in lines[1:]]
+    assert scripts == [f"examples/{name}" for name in SHORT]
+    assert sorted(SHORT) == sorted(p.name for p in EXAMPLES.glob("class*.py"))
+
+
+@pytest.mark.parametrize("script", list(SHORT))
+def test_readme_example_line_runs(script, tmp_path, shared_data):
+    """The README's line for `script`, run in a fresh folder with TFNOTE_DATA exported."""
+    env = {"TFNOTE_DATA": str(shared_data), "TFNOTE_OFFLINE": "1"}
+    env["TFNOTE_CACHE_DIR"] = str(tmp_path / "cache")
+    (line,) = [x for x in readme_example_lines() if f"examples/{script}" in x]
+    words = shlex.split(os.path.expandvars(line.replace("$TFNOTE_DATA", str(shared_data))))
+    assert words[:2] == ["python", f"examples/{script}"]
+    out = run_example(script, *words[2:], *SHORT[script], env=env, cwd=tmp_path)
+    assert re.search(PRINTS[script], out), out[-2000:]
+    assert (tmp_path / "runs").is_dir()  # the default output folder, under the current one
 
 
 def number(pattern: str, text: str) -> float:

@@ -1,4 +1,5 @@
-"""README.md's tour runs as written, and README.zh-CN.md names the same commands.
+"""README.md's tour and "Train on your own pictures" run as written, and README.zh-CN.md
+has the same sections and the same commands.
 
 The tour is every ```bash block of README.md's "## A tour" section (its sub-sections
 included). Each line is run in order, in a fresh folder, in this process (importing
@@ -18,11 +19,15 @@ The whole tour is also run with TFNOTE_DATA set from the start (so MNIST and CIF
 from the shared data, not a download), TFNOTE_OFFLINE=1, and a private Keras cache and
 dataset cache. Fashion-MNIST comes from the apt package that `make run` installs.
 About 2-3 minutes on 2 cores.
+
+"Train on your own pictures" runs the same way on drawings that tests/drawings.py makes in
+the folder the README names (my-pictures), with a held-out drawing as photo.jpg.
 """
 
 from __future__ import annotations
 
 import glob
+import json
 import os
 import re
 import shlex
@@ -117,8 +122,9 @@ def test_the_tour_runs_as_written(tmp_path, monkeypatch, capsys, shared_data):
     presets = outputs["tfnote presets"]
     assert re.search(r"^mnist\s+class 3, p14\b", presets, re.M)
     assert "tfnote backprop" in presets
-    for name in ("mnist-samples.png", "cifar10-samples.png", "selfmade.png"):
+    for name in ("runs/mnist-samples.png", "runs/cifar10-samples.png", "selfmade.png"):
         assert (tmp_path / name).stat().st_size > 10_000, name
+    assert (tmp_path / "runs/augment-fashion.png").stat().st_size > 10_000
     assert "100,480" in (tmp_path / "runs/mnist/summary.txt").read_text(encoding="utf-8")
     assert (tmp_path / "runs/f10/weights.txt").is_file()
     assert (tmp_path / "runs/losses/weights.png").is_file()
@@ -126,20 +132,75 @@ def test_the_tour_runs_as_written(tmp_path, monkeypatch, capsys, shared_data):
     assert predicted, "predict printed nothing for the digit photos"
 
 
-def test_zh_cn_readme_names_the_same_commands():
-    english = ROOT / "README.md"
-    chinese = ROOT / "README.zh-CN.md"
-    assert "README.zh-CN.md" in english.read_text(encoding="utf-8")[:2000], "link near the top"
-    text = chinese.read_text(encoding="utf-8")
-    assert tour_lines(chinese, "导览") == tour_lines(english), "the two tours differ"
-    for make in ("make run", "make test"):
-        assert make in text
-    two = bash_lines(section(english.read_text(encoding="utf-8"), "Two commands"))
-    assert two == bash_lines(section(text, "两条命令"))
-    terms = ("六步法", "断点续训", "参数提取", "acc/loss 可视化")
-    terms += ("给图识物", "数据增强", "自制数据集")
-    for term in terms:
-        assert term in text, term
+def headings(text: str) -> list[tuple[int, list[str]]]:
+    """(level, the `code` in it) of every Markdown heading outside code blocks, in order."""
+    text = re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)
+    found = re.findall(r"^(#+) (.*)$", text, flags=re.M)
+    return [(len(hashes), re.findall(r"`([^`]+)`", title)) for hashes, title in found]
+
+
+def commands(text: str) -> list[str]:
+    """Every command in the code blocks, in order: each line of a bash block and each code
+    line of a python block (comments removed: they are in the README's language), and the
+    `$ ` or `tfnote` lines of other blocks (a listing's other lines are prose)."""
+    found = []
+    for language, body in re.findall(r"^```(\w*)\n(.*?)^```", text, flags=re.S | re.M):
+        if language == "bash":
+            found += bash_lines(f"```bash\n{body}```")
+        elif language == "python":
+            found += [c for line in body.splitlines() if (c := re.sub(r"\s*#.*", "", line))]
+        else:
+            found += [line for line in body.splitlines() if line.startswith(("$ ", "tfnote"))]
+    return found
+
+
+def test_zh_cn_readme_has_the_same_sections_and_commands():
+    english = (ROOT / "README.md").read_text(encoding="utf-8")
+    chinese = (ROOT / "README.zh-CN.md").read_text(encoding="utf-8")
+    assert "README.zh-CN.md" in english[:2000], "link near the top"
+    assert "README.md" in chinese[:2000], "link back near the top"
+    assert headings(chinese) == headings(english), "the sections differ (level, `code`)"
+    assert len(headings(english)) >= 20
+    ours, theirs = commands(chinese), commands(english)
+    assert len(theirs) >= 60
+    for n, (zh, en) in enumerate(zip(ours, theirs, strict=False)):
+        assert zh == en, f"command {n + 1} differs:\n  en: {en}\n  zh: {zh}"
+    assert len(ours) == len(theirs), "one README has more commands"
+    terms = ("六步法", "断点续训", "参数提取", "acc/loss 可视化")  # the course's own words
+    for term in (*terms, "给图识物", "数据增强", "自制数据集"):
+        assert term in chinese, term
+
+
+def test_own_pictures_section_runs(tmp_path, monkeypatch, capsys):
+    from drawings import held_out_files, make_drawings
+    from PIL import Image
+
+    from tfnote.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setenv("TFNOTE_CACHE_DIR", str(tmp_path / "cache"))
+    make_drawings(tmp_path / "my-pictures", per_class=30, test_per_class=10, size=48)
+    photo, _ = held_out_files(tmp_path / "my-pictures")[0]
+    Image.open(photo).convert("RGB").save(tmp_path / "photo.jpg")  # a JPEG, as a camera gives
+    lines = tour_lines(heading="Train on your own pictures")
+    assert any("image-folder:my-pictures" in line for line in lines)
+    outputs = {}
+    for line in lines:
+        if line.startswith("tfnote serve"):
+            continue  # a server that runs until Ctrl-C: tests/test_serve.py drives it
+        argv = expand(line)[1:]
+        argv += SHORT.get(argv[0], [])
+        code = main(argv)
+        captured = capsys.readouterr()
+        assert code == 0, f"{line}\n{captured.out}\n{captured.err}"
+        outputs[argv[0]] = captured.out
+    assert (tmp_path / "my-pictures.png").stat().st_size > 10_000
+    metrics = json.loads((tmp_path / "runs/own-images/metrics.json").read_text(encoding="utf-8"))
+    assert 0 <= metrics["accuracy"] <= 1
+    assert "photo.jpg" in outputs["predict"]
+    assert any(name in outputs["predict"] for name in ("circle", "cross", "square", "triangle"))
+    assert "own-images" in (tmp_path / "own.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("readme", ["README.md", "README.zh-CN.md"])

@@ -3,9 +3,11 @@
 One quick MNIST run (the course's p14 MLP, 1 epoch on 10,000 images) is trained for the
 module. The API must give the same answer as `tfnote predict` for a phone photo of a 7, and
 every mistake must come back as JSON with its status: 400 not an image, 404 unknown run,
-413 over the upload limit. The browser test draws a 7 on the canvas with the mouse in
-Debian's chromium (driven by Playwright), uploads a photo of a 2, and checks the answers
-and the enlarged 28x28 model input.
+413 over the upload limit, also to a plain client (urllib) that sends 12 MB to `tfnote
+serve`. The browser test draws a 7 on the canvas with the mouse in Debian's chromium
+(driven by Playwright), uploads a photo of a 2, and checks the answers, the enlarged 28x28
+model input, Clear and a blank page's warning (TFNOTE_KEEP_SCREENSHOTS=1 keeps its
+screenshots).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import base64
 import io
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -26,7 +29,8 @@ import numpy as np
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
-LIMIT = 2 * 1024 * 1024  # a small upload limit, so the 413 tests send little
+MB = 1024 * 1024
+LIMIT = 2 * MB  # a small upload limit, so the 413 tests send little
 
 
 @pytest.fixture(scope="module")
@@ -175,6 +179,32 @@ def test_over_the_limit_is_413_while_streaming(client):
     assert r.status_code == 413 and "larger than that" in r.json()["error"]
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not multipart at all",
+        b'--b\r\nContent-Disposition: form-data; name="image"\r\n\r\ncut off here',
+        b"--b\r\nno colon in this header\r\n\r\nx\r\n--b--\r\n",
+        b"",
+    ],
+)
+def test_damaged_multipart_is_400(client, body):
+    """Nothing printed on the server's terminal: test_tfnote_serve_answers_a_plain_client..."""
+    r = client.post(
+        "/api/predict", content=body, headers={"content-type": "multipart/form-data; boundary=b"}
+    )
+    assert r.status_code == 400 and "damaged multipart/form-data body" in r.json()["error"]
+
+
+def test_favicon(client):
+    for path in ("/favicon.ico", "/favicon.svg"):
+        r = client.get(path)
+        assert r.status_code == 200 and r.headers["content-type"] == "image/svg+xml"
+        assert r.content.startswith(b"<svg ") and b"http" not in r.content.replace(
+            b'xmlns="http://www.w3.org/2000/svg"', b""
+        )
+
+
 def test_unknown_page_is_json_404(client):
     r = client.get("/etc/passwd")
     assert r.status_code == 404 and r.json() == {"error": "Not Found"}
@@ -218,7 +248,99 @@ def test_find_runs_skips_what_it_cannot_serve(mnist_run, tmp_path):
         find_runs([str(tmp_path / "broken")], None)
 
 
-# --- a real server: concurrent requests, and the page in a browser ---------------------------
+# --- a real server: plain clients, concurrent requests, the page in a browser ---------------
+
+
+def multipart(data: bytes, boundary: str = "tfnoteboundary") -> tuple[bytes, dict]:
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="big.png"\r\n'
+        "Content-Type: image/png\r\n\r\n"
+    ).encode()
+    body = head + data + f"\r\n--{boundary}--\r\n".encode()
+    return body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+
+def urllib_post(url: str, data, headers: dict) -> tuple[int, dict]:
+    """POST with Python's urllib: it sends the whole body before it reads the answer."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback only
+    try:
+        with opener.open(urllib.request.Request(url, data=data, headers=headers), timeout=60) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def test_tfnote_serve_answers_a_plain_client_413_and_400_quietly(mnist_run):
+    """The command itself, with its default 10 MB limit: 12 MB from urllib gets the 413 JSON
+    (it got "connection reset by peer"), chunked too; a damaged body prints nothing."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tfnote", "serve", str(mnist_run), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        lines = []
+        while not (lines and "open http://" in lines[-1]):
+            line = server.stdout.readline()
+            assert line, f"tfnote serve stopped: {lines} {server.stderr.read()}"
+            lines.append(line)
+        url = lines[-1].split("open ", 1)[1].split()[0] + "api/predict"
+        body, headers = multipart(b"\0" * (12 * 1024 * 1024))
+        for _ in range(3):
+            status, answer = urllib_post(url, body, headers)
+            assert status == 413 and "the upload is 12.0 MB" in answer["error"], answer
+            assert "at most 10 MB" in answer["error"]
+        # No Content-Length: urllib sends an iterable body chunked.
+        chunks = (body[i : i + 65536] for i in range(0, len(body), 65536))
+        status, answer = urllib_post(url, chunks, headers)
+        assert status == 413 and "larger than that" in answer["error"]
+        # The server still answers, and a good photo after all that is recognized.
+        damaged = b"--tfnoteboundary\r\nno colon in this header\r\n\r\nx\r\n--tfnoteboundary--\r\n"
+        status, answer = urllib_post(url, damaged, headers)
+        assert status == 400 and "damaged multipart" in answer["error"]
+    finally:
+        server.send_signal(signal.SIGINT)
+        out, err = server.communicate(timeout=60)
+    assert server.returncode == 0, err
+    assert err == ""  # no stray parser line, no traceback
+    assert "boundary" not in out
+
+
+def raw_request(base: str, head: str, body: bytes = b"", wait: float = 30) -> tuple[str, float]:
+    """Send `head` (and `body`) on a socket, keep it open; the answer's status line and when."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=wait) as sock:
+        start = time.monotonic()
+        sock.sendall(head.encode() + b"\r\n" + body)
+        answer = sock.recv(65536).decode("latin-1")
+        return answer.split("\r\n", 1)[0], time.monotonic() - start
+
+
+def test_refused_upload_is_read_within_bounds(live_server, monkeypatch):
+    """A refused body is read and dropped at most DRAIN_SECONDS and DRAIN_BYTES: a slow or
+    huge upload cannot hold the server; curl's "Expect: 100-continue" is answered at once."""
+    from tfnote import serve
+
+    base, _ = live_server
+    post = (
+        "POST /api/predict HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+    )
+    monkeypatch.setattr(serve, "DRAIN_SECONDS", 2.0)
+    # Slow: 3 MB announced, 1 KB sent, then nothing: the answer comes after DRAIN_SECONDS.
+    status, took = raw_request(base, post + f"Content-Length: {3 * MB}\r\n", b"x" * 1024)
+    assert status == "HTTP/1.1 413 Request Entity Too Large" and 1.9 < took < 15
+    # Huge: more than the limit + DRAIN_BYTES is answered without reading it.
+    huge = LIMIT + serve.DRAIN_BYTES + 1
+    status, took = raw_request(base, post + f"Content-Length: {huge}\r\n")
+    assert status == "HTTP/1.1 413 Request Entity Too Large" and took < 1.5
+    # curl waits for "100 Continue" before it sends the body: it gets the 413 instead.
+    status, took = raw_request(base, post + f"Content-Length: {3 * MB}\r\nExpect: 100-continue\r\n")
+    assert status == "HTTP/1.1 413 Request Entity Too Large" and took < 1.5
 
 
 @pytest.fixture(scope="module")
@@ -326,6 +448,7 @@ def test_page_in_a_browser_draw_and_upload(live_server, shared_data, tmp_path):
             # A phone-sized photo (21 megapixels) is shrunk by the page before it is sent.
             from PIL import Image
 
+            white = Image.new("L", (280, 280), 255)
             big = Image.open(shared_data / "digits" / "7.png").convert("RGB")
             jpeg = io.BytesIO()
             big.resize((4000, 5300)).save(jpeg, format="JPEG", quality=90)
@@ -337,10 +460,26 @@ def test_page_in_a_browser_draw_and_upload(live_server, shared_data, tmp_path):
             sent = int(page.get_attribute("#answer-box", "data-sent"))
             assert 0 < sent < len(jpeg.getvalue())
 
-            # Clear, then Recognize with nothing drawn: the page asks for a drawing.
+            # Clear clears the answer too, then Recognize with nothing drawn asks for a drawing.
             page.click("#clear")
+            page.screenshot(path=str(tmp_path / "cleared.png"), full_page=True)
+            assert page.locator("#predictions li").count() == 0
+            assert page.is_hidden("#input-image") and page.is_hidden("#source-image")
+            assert page.text_content("#quick") == "" and page.text_content("#how") == ""
+            assert page.text_content("#status").startswith("Draw or choose an image.")
             page.click("#recognize")
             assert page.text_content("#error") == "Draw something first / 请先画一个"
+
+            # A blank page: the server's warning takes the place of a class.
+            page.set_input_files(
+                "#file", {"name": "blank.png", "mimeType": "image/png", "buffer": png(white)}
+            )
+            page.wait_for_selector("#answer-box[data-answers='4']", timeout=60_000)
+            page.screenshot(path=str(tmp_path / "blank.png"), full_page=True)
+            assert page.text_content("#warning").startswith("No answer / 没有答案: no object")
+            assert page.is_visible("#warning") and page.is_hidden("#error")
+            assert page.locator("#predictions li").count() == 0
+            assert page.text_content("#status") == ""
             assert errors == []
             if os.environ.get("TFNOTE_KEEP_SCREENSHOTS"):
                 print(f"screenshots in {tmp_path}")

@@ -234,20 +234,26 @@ def test_ctrl_c_exits_130_and_the_same_command_resumes(shared_data, tmp_path):
 def test_ctrl_c_during_fit_waits_for_a_safe_point(tmp_path):
     """Ctrl-C only sets a flag (a handler run inside a finalizer can't lose it); the callback
     raises at the next batch or epoch end, a second Ctrl-C is Python's own, and the old
-    handler comes back afterwards."""
+    handler comes back afterwards.
+
+    Python's own handler is set first: a suite started in the background (`nohup make test
+    &`) inherits "ignore SIGINT", and the second press then rightly restores that."""
     from tfnote.callback import RunFolder
 
-    before = signal.getsignal(signal.SIGINT)
-    callback = RunFolder(tmp_path / "r")
-    callback._catch_ctrl_c()
-    callback.on_train_batch_end(0)  # nothing pressed: carries on
-    signal.raise_signal(signal.SIGINT)  # no exception here...
-    assert callback.ctrl_c_pressed
-    with pytest.raises(KeyboardInterrupt, match="epoch 0 is saved"):
-        callback.on_train_batch_end(1)  # ...but here
-    with pytest.raises(KeyboardInterrupt):
-        signal.raise_signal(signal.SIGINT)  # the second press interrupts at once
-    assert signal.getsignal(signal.SIGINT) is before
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        callback = RunFolder(tmp_path / "r")
+        callback._catch_ctrl_c()
+        callback.on_train_batch_end(0)  # nothing pressed: carries on
+        signal.raise_signal(signal.SIGINT)  # no exception here...
+        assert callback.ctrl_c_pressed
+        with pytest.raises(KeyboardInterrupt, match="epoch 0 is saved"):
+            callback.on_train_batch_end(1)  # ...but here
+        with pytest.raises(KeyboardInterrupt):
+            signal.raise_signal(signal.SIGINT)  # the second press interrupts at once
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, inherited)
 
 
 def test_bad_cli_input_is_one_line_and_exit_2(cli, tmp_path):

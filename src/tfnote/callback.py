@@ -14,14 +14,18 @@ predict`, `params` and `curves` work on it. `tfnote train` uses this same callba
 from __future__ import annotations
 
 import math
+import numbers
 import signal
 import threading
 import time
+from os import PathLike
 from pathlib import Path
 
 import numpy as np
 
-from tfnote import _tf, run_folder
+from tfnote import _tf, outputs, run_folder, runs
+from tfnote.data.looks import image_shape
+from tfnote.data.looks import measure as looks_of
 from tfnote.errors import TfnoteError
 
 _, keras = _tf.load()
@@ -41,6 +45,29 @@ def signature(model) -> list[list[int]]:
     (Not the weights' names: Keras numbers layers per process, dense, dense_1, ...)
     """
     return [list(w.shape) for w in model.weights]
+
+
+def _check_arguments(path, scale, class_names, monitor) -> None:
+    """Refuse in one line what the CLI would: a bad value is written into model.json and
+    fails only later, in `tfnote predict` (scale="abc" died in NumPy)."""
+    if not isinstance(path, str | PathLike):
+        raise TfnoteError(f"RunFolder: path must be a folder name (got {path!r})")
+    outputs.check_writable_dir(path)  # not a file, not read-only: refused before training
+    is_number = isinstance(scale, numbers.Real) and not isinstance(scale, bool)
+    if scale is not None and not (is_number and math.isfinite(scale) and scale != 0):
+        raise TfnoteError(
+            f"RunFolder: scale must be a finite, non-zero number such as 1 / 255, or None"
+            f" (got {scale!r})"
+        )
+    names = class_names if isinstance(class_names, list | tuple) else None
+    if class_names is not None and (names is None or not all(isinstance(n, str) for n in names)):
+        raise TfnoteError(
+            f"RunFolder: class_names must be a list of strings (got {class_names!r:.80})"
+        )
+    if not isinstance(monitor, str) or not monitor:
+        raise TfnoteError(
+            f'RunFolder: monitor must be a log name such as "val_loss", or "auto" (got {monitor!r})'
+        )
 
 
 class RunFolder(keras.callbacks.Callback):
@@ -77,6 +104,7 @@ class RunFolder(keras.callbacks.Callback):
         tensorboard: bool = False,
     ):
         super().__init__()
+        _check_arguments(path, scale, class_names, monitor)
         self.board = (
             keras.callbacks.TensorBoard(str(run_folder.tensorboard_dir(path)))
             if tensorboard
@@ -84,8 +112,10 @@ class RunFolder(keras.callbacks.Callback):
         )
         self.path = Path(path)
         self.data = data
-        self.scale = scale
-        self.class_names = class_names or (data.class_names if data is not None else None)
+        self.scale = None if scale is None else float(scale)  # a NumPy number too
+        self.class_names = list(class_names or ()) or (
+            data.class_names if data is not None else None
+        )
         self.monitor = monitor
         self.fresh = fresh
         self.title = title or (spec.title or spec.name if spec is not None else self.path.name)
@@ -106,6 +136,8 @@ class RunFolder(keras.callbacks.Callback):
         state = run_folder.read_state(self.path)
         run_folder.clean_leftovers(self.path, state)
         self.state = state or {"epoch": 0, "history": [], "best": None, "train_seconds": 0.0}
+        if self.spec is not None:  # kept beside spec.json: `tfnote runs` marks a quick run
+            self.state["scaled_down"] = runs.scaled_down(self.spec)  # even without that file
         if self.data is not None:
             self._check_data(self.data.fingerprint())
         self.recorded = False
@@ -218,6 +250,10 @@ class RunFolder(keras.callbacks.Callback):
                 data_source=self.data.source,
                 info=self.data.info,
             )
+            # How the training images look: predict makes a photo look the same.
+            looks = looks_of(self.data.x_train)
+            if looks is not None and image_shape(input_shape) is not None:
+                info["images"] = looks.to_dict()
         return info
 
     # --- each epoch: history, best weights, resume state ----------------------------------
@@ -260,20 +296,16 @@ class RunFolder(keras.callbacks.Callback):
         return "loss"
 
     def _save_state(self):
-        """Write the best weights (if they changed) and then the resume state."""
+        """Write the checkpoint, the best weights (if they changed) and the resume state."""
         now = time.monotonic()
         self.state["train_seconds"] = self.state.get("train_seconds", 0.0) + now - self.started
         self.started = self.last_save = now
-        if self.best_weights is not None:
-            if self.state.get("best_epoch") == self.state["epoch"]:
-                run_folder.save_best(self.path, self.model)  # the weights it has now
-            else:  # an earlier epoch's: lend them to the model for the save
-                current = self.model.get_weights()
-                self.model.set_weights(self.best_weights)
-                run_folder.save_best(self.path, self.model)
-                self.model.set_weights(current)
-            self.best_weights = None
-        run_folder.save_state(self.path, self.model, self.state)
+        try:
+            run_folder.save_state(self.path, self.model, self.state, self.best_weights)
+        except TfnoteError:  # a full disk: training stops, and the folder is free again
+            self.release()
+            raise
+        self.best_weights = None
         self.unsaved = False
 
     # --- the end: artifacts ----------------------------------------------------------------
@@ -304,6 +336,7 @@ class RunFolder(keras.callbacks.Callback):
             "params": int(self.model.count_params()),
             "best_epoch": self.state.get("best_epoch"),
             "monitor": self.state.get("monitor"),
+            **({"scaled_down": self.state["scaled_down"]} if self.state.get("scaled_down") else {}),
         }
 
     @property

@@ -614,7 +614,10 @@ def run_course(
     if scale not in ("full", "quick", "tiny"):
         raise TfnoteError(f"unknown scale {scale!r}; use full, quick or tiny")
     echo = echo or (lambda line: print(line, flush=True))
-    data_dir = str(Path(data_dir).resolve()) if data_dir else None
+    # Without --data-dir, the course's own files (mnist_image_label, digits) are looked for
+    # in $TFNOTE_DATA, as the datasets are.
+    data_dir = data_dir or os.environ.get("TFNOTE_DATA") or None
+    data_dir = str(Path(data_dir).expanduser().resolve()) if data_dir else None
     ctx = Context(Path(out), scale, data_dir, tensorboard)
     chosen = select(programs(), only)
     ctx.out.mkdir(parents=True, exist_ok=True)

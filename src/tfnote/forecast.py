@@ -204,6 +204,11 @@ def verdict_line(result: Forecast) -> str:
     """One sentence: the verdict, both RMSEs and the p-value; "beats" only when significant."""
     best = result.best_naive
     model_rmse, best_rmse = result.scores["model"]["rmse"], result.scores[best]["rmse"]
+    if best_rmse == 0:  # a price that never changes: nothing can do better than "no change"
+        return (
+            f"the best naive forecast ({best}) is perfect on these test days (RMSE 0: the price"
+            f" does not change), so no model can beat it; the model's RMSE is {model_rmse:.2f}"
+        )
     change = (model_rmse - best_rmse) / best_rmse * 100
     numbers = (
         f"RMSE {model_rmse:.2f} vs {best_rmse:.2f} ({abs(change):.1f}% "

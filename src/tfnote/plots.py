@@ -8,10 +8,17 @@ from tfnote import atomic
 
 
 def pyplot():
-    """matplotlib.pyplot on the Agg backend (files only, no display needed)."""
+    """matplotlib.pyplot on the Agg backend (files only, no display needed).
+
+    Inside a Jupyter or Colab kernel the notebook's inline backend is kept: switching it
+    to Agg would stop every later figure of the notebook from showing.
+    """
+    import sys
+
     import matplotlib
 
-    matplotlib.use("Agg")
+    if "ipykernel" not in sys.modules:
+        matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     return plt

@@ -3,7 +3,9 @@
 The course (class 4) resizes a photo to 28x28, makes it grayscale and inverts or
 thresholds it. tfnote.photo does that step the way the run's dataset was made (MNIST's
 20x20 box and centre of mass, Fashion-MNIST's trim-resize-sharpen-negate, the whole photo
-for colour models); this module loads the run's model, predicts and ranks the classes.
+for CIFAR-10, and for a learner's own class folders whatever makes the photo look like the
+run's training images as it recorded them); this module loads the run's model, predicts and
+ranks the classes. A model of (H, W) inputs (keras.Input((28, 28))) gets grey images.
 An input with nothing on it gets no answer: its Prediction has label None and says why.
 
     >>> from tfnote.predict import predict
@@ -82,7 +84,9 @@ def classify(model, info: dict, prepared: list[photo.Prepared], top: int = 3) ->
             "the run does not record how its inputs were scaled: train it with"
             " tfnote.RunFolder(..., scale=1 / 255) (or scale=1 for unscaled inputs)"
         )
-    x = np.stack([p.pixels for p in prepared]) * scale
+    # (N, H, W, C), or (N, H, W) for a model of 2-D inputs (keras.Input((28, 28)))
+    x = np.stack([p.pixels for p in prepared]).reshape(len(prepared), *info["input_shape"])
+    x = x * scale
     scores = np.asarray(model(x.astype(np.float32), training=False), np.float64)
     probabilities = as_probabilities(scores)
     names = info.get("class_names") or [str(i) for i in range(probabilities.shape[1])]

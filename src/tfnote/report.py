@@ -2,11 +2,13 @@
 
 Per run: its settings, its curves (and a price run's forecast), its scores and the
 course's published number beside ours (tfnote.course_results); above them a table that
-compares every run. Figures are embedded as base64 PNG and the CSS is inline, so the
-one file opens in any browser, offline, and can be mailed around.
+compares every run. The folders of the class 1-2 commands (runs/backprop, runs/losses, ...:
+plain files, no model) get a table and a card each: their numbers, figures and printout.
+Figures are embedded as base64 PNG and the CSS is inline, so the one file opens in any
+browser, offline, and can be mailed around.
 
     >>> from tfnote import report
-    >>> report.write_report(["runs/cifar10-baseline", "runs/cifar10-vgg16"], "report.html")
+    >>> report.write_report(["runs/cifar10-baseline", "runs/backprop"], "runs/report.html")
 
 The building blocks (`page`, `figure`, `runs_table`, `run_section`) also make the page
 of `tfnote course` (tfnote.course).
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import html
+import os
 import time
 from pathlib import Path
 
@@ -127,7 +130,7 @@ def page(title: str, body: str, subtitle: str = "") -> str:
 
 def ours_vs_course(row: runs.RunRow) -> tuple[str, str]:
     """(our score, the course's) as two short texts for the comparison table."""
-    course = published(row.preset)
+    course = published(row.preset) if row.course else None  # runs.describe decided
     if row.rmse is not None:
         ours = f"RMSE {row.rmse:.2f}" + (f", {row.verdict} than naive" if row.verdict else "")
     elif row.accuracy is not None:
@@ -146,7 +149,7 @@ def runs_table(rows: list[runs.RunRow], link: bool = True) -> str:
     lines = []
     for r in rows:
         ours, _ = ours_vs_course(r)
-        published_ = published(r.preset)
+        published_ = published(r.preset) if r.course else None
         course = ""
         if published_:
             unit = "RMSE " if published_.metric == "rmse" else ""
@@ -185,16 +188,35 @@ def _anchor(path: str) -> str:
 
 
 SETTINGS = ("dataset", "model", "optimizer", "lr", "batch_size", "epochs", "validation",
-            "train_limit", "test_limit", "augment", "lr_schedule", "seed")  # fmt: skip
+            "train_limit", "test_limit", "augment", "lr_schedule", "early_stopping",
+            "seed")  # fmt: skip
 
 
 def settings_rows(run_dir: Path) -> list[list]:
     if run_folder.has_spec(run_dir):
         spec = run_folder.read_spec(run_dir).to_dict()
-        return [[k, spec[k]] for k in SETTINGS if spec.get(k) not in (None, {}, [])]
-    info = run_folder.read_info(run_dir)
-    keys = ("model_class", "input_shape", "num_classes", "dataset", "scale")
-    return [[k, info[k]] for k in keys if info.get(k) is not None]
+        rows = [[k, spec[k]] for k in SETTINGS if spec.get(k) not in (None, {}, [])]
+    else:
+        info = run_folder.read_info(run_dir)
+        keys = ("model_class", "input_shape", "num_classes", "dataset", "scale")
+        rows = [[k, info[k]] for k in keys if info.get(k) is not None]
+    return rows + image_rows(run_dir)
+
+
+def image_rows(run_dir: Path) -> list[list]:
+    """How the training images looked, and how `tfnote predict` prepares a photo for the run
+    (the same choice predict and serve make); nothing for a model of other inputs."""
+    from tfnote import photo
+    from tfnote.data.looks import ImageLooks
+
+    try:
+        info = run_folder.read_info(run_dir)
+        recipe, why = photo.choose_recipe(info)
+    except TfnoteError:  # not trained yet, or not an image model
+        return []
+    looks = ImageLooks.from_dict(info.get("images"))
+    rows = [["training images", looks.describe()]] if looks is not None else []
+    return [*rows, ["photos for predict", f"{recipe} recipe: {why}"]]
 
 
 def metrics_rows(run_dir: Path) -> list[list]:
@@ -205,6 +227,10 @@ def metrics_rows(run_dir: Path) -> list[list]:
             v = f"{v:.4f}" if abs(v) < 1000 else f"{v:.1f}"
         if isinstance(v, str | int | float) or v is None:
             rows.append([k, v])
+    best = metrics.get("best")  # train.run: the best epoch's scores, when not the last's
+    if isinstance(best, dict):
+        scores = ", ".join(f"{k} {v:.4f}" for k, v in best.items() if k in ("loss", "accuracy"))
+        rows.append([f"best epoch ({best.get('epoch')}), used by predict", scores])
     forecast = run_folder.read_forecast(run_dir)
     if forecast:
         for label, scores in forecast.get("scores", {}).items():
@@ -253,34 +279,258 @@ def run_section(row: runs.RunRow, heading: str = "h3") -> str:
     return f'<div class="card">{head}{beside}{details}{figs}</div>'
 
 
+# --- classes 1-2: the folders of the raw-TensorFlow commands ----------------------------------
+# `tfnote backprop`, `iris-scratch`, ... (tfnote.scratch) write plain files, no model.json:
+# each command is known by the files it writes, so a folder made with --out is found too.
+SCRATCH_FILES = {
+    "optimizers": ("results.csv", "results.md"),
+    "losses": ("losses.json",),
+    "regularization": ("boundaries.png", "metrics.json"),
+    "activations": ("activations.png",),
+    "iris-scratch": ("history.csv", "weights.txt", "loss.png", "accuracy.png"),
+    "backprop": ("steps.csv", "descent.png"),  # or lr-decay: see scratch_command
+}
+
+
+def scratch_command(folder: str | Path) -> str | None:
+    """The class 1-2 command that wrote `folder` ("backprop", "losses", ...), or None."""
+    folder = Path(folder)
+    if not folder.is_dir() or run_folder.is_run_folder(folder):
+        return None
+    for command, names in SCRATCH_FILES.items():
+        if all((folder / name).is_file() for name in names):
+            if (
+                command == "backprop"
+                and len({r["lr"] for r in _csv_rows(folder / "steps.csv")}) > 1
+            ):
+                return "lr-decay"  # the same files; its learning rate changes step by step
+            return command
+    return None
+
+
+def _csv_rows(path: Path) -> list[dict]:
+    import csv
+
+    try:
+        with path.open(encoding="utf-8", newline="") as f:
+            return list(csv.DictReader(f))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []
+
+
+def _json(path: Path) -> dict:
+    data = run_folder.read_json(path)
+    if not isinstance(data, dict):
+        raise TfnoteError(f"{path}: not a JSON object")
+    return data
+
+
+def _descent(folder: Path) -> tuple[list, list, str, str | None]:
+    rows = _csv_rows(folder / "steps.csv")
+    if not rows:
+        raise TfnoteError(f"{folder / 'steps.csv'}: no steps in it")
+    last = rows[-1]
+    lines = [
+        f"After {r['step']} epoch,w is {float(r['w']):f},loss is {float(r['loss']):f}"
+        + (f",lr is {float(r['lr']):f}" if scratch_command(folder) == "lr-decay" else "")
+        for r in rows[-3:]
+    ]
+    numbers = [(f"w after {len(rows)} steps", f"{float(last['w']):.6f}", "w goes to -1")]
+    return numbers, [(folder / "descent.png", "w and loss per step")], "\n".join(lines), None
+
+
+def _iris(folder: Path) -> tuple[list, list, str, str | None]:
+    m = _json(folder / "metrics.json")
+    course = published("iris-scratch")
+    numbers = [("test accuracy", f"{m['test_accuracy']:.4f}", course.text if course else "")]
+    text = f"optimizer {m['optimizer']}, lr {m['lr']:g}, {m['epochs']} epochs, {m['seconds']} s"
+    own = (m["optimizer"], m["lr"], m["epochs"]) != ("sgd", 0.1, 500)
+    figs = [
+        (folder / "loss.png", "training loss (Loss Function Curve)"),
+        (folder / "accuracy.png", "test accuracy (Acc Curve)"),
+    ]
+    return numbers, figs, text, "the course's: sgd, lr 0.1, 500 epochs" if own else None
+
+
+def _optimizers(folder: Path) -> tuple[list, list, str, str | None]:
+    from tfnote.course_results import OPTIMIZER_SECONDS
+    from tfnote.scratch.compare import COURSE_SETTINGS
+
+    rows = _csv_rows(folder / "results.csv")
+    seconds = [float(r["seconds"]) for r in rows if r.get("seconds")]
+    low, high = OPTIMIZER_SECONDS
+    numbers = []
+    if seconds:
+        course = f"{low}-{high} s (learners' machines, lr 0.1, 500 epochs)"
+        numbers.append(
+            ("seconds per optimizer", f"{min(seconds):.1f}-{max(seconds):.1f} s", course)
+        )
+    figs = [(p, p.stem.replace("_", ", ")) for p in sorted(folder.glob("loss_*.png"))]
+    figs += [(p, p.stem.replace("_", ", ")) for p in sorted(folder.glob("accuracy_*.png"))]
+    settings = {(float(r["lr"]), int(r["epochs"])) for r in rows if r.get("lr") and r.get("epochs")}
+    own = settings != set(COURSE_SETTINGS)
+    note = "the course's: lr 0.1 for 500 epochs, lr 0.01 for 100" if own else None
+    return numbers, figs, (folder / "results.md").read_text(encoding="utf-8"), note
+
+
+def _losses(folder: Path) -> tuple[list, list, str, str | None]:
+    data = _json(folder / "losses.json")
+    fits = data.get("sales_fits", [])
+    numbers = [(f"w fitted with {f['loss']}", f"[{f['w'][0]:.3f}, {f['w'][1]:.3f}]", _lean(f))
+               for f in fits]  # fmt: skip
+    guesses = data.get("cross_entropy", {}).get("two_guesses", [])
+    text = "cross entropy of the two guesses: " + ", ".join(f"{v:.4f}" for v in guesses)
+    epochs = {f.get("epochs") for f in fits}
+    own = bool(fits) and epochs != {15000, 10000} and epochs != {15000}
+    note = "the course's: 15000 epochs (MSE), 10000 (custom)" if own else None
+    return numbers, [(folder / "weights.png", "fitted weights per loss")], text, note
+
+
+def _lean(fit: dict) -> str:
+    """Where the course says the weights go (the truth is y = x1 + x2): MSE finds [1, 1]; a
+    loss that charges more for too few (PROFIT > COST) pushes them above 1."""
+    import re
+
+    found = re.search(r"COST=([\d.]+) PROFIT=([\d.]+)", fit["loss"])
+    if not found:
+        return "about [1, 1]" if fit["loss"] == "MSE" else ""
+    cost, profit = map(float, found.groups())
+    return "above 1" if profit > cost else "below 1" if cost > profit else "about [1, 1]"
+
+
+def _activations(folder: Path) -> tuple[list, list, str, str | None]:
+    return [], [(folder / "activations.png", "activations and their derivatives")], "", None
+
+
+def _regularization(folder: Path) -> tuple[list, list, str, str | None]:
+    data = _json(folder / "metrics.json")
+    numbers = [(f"final loss, l2 {r['l2']:g}", f"{r['final_loss']:.4f}", "") for r in data["runs"]]
+    text = f"{data.get('points')} points from {data.get('data')}"
+    figs = [(folder / "boundaries.png", "0.5 contour without and with L2")]
+    return numbers, figs, text, None
+
+
+SCRATCH_PARTS = {
+    "backprop": _descent,
+    "lr-decay": _descent,
+    "iris-scratch": _iris,
+    "optimizers": _optimizers,
+    "losses": _losses,
+    "activations": _activations,
+    "regularization": _regularization,
+}
+
+
+def scratch_sections(folders: list[Path]) -> tuple[str, str]:
+    """Classes 1-2: (a table of the folders, a card for each: numbers, figures, printout), in
+    the course's order, with the course's section names and program files."""
+    from tfnote.course import programs
+
+    known = {p.id: p for p in programs()}
+    order = list(known)
+    folders = sorted(folders, key=lambda f: (order.index(scratch_command(f)), str(f)))
+    lines, cards = [], []
+    for folder in folders:
+        program = known[scratch_command(folder)]
+        anchor = _anchor(str(folder))
+        try:
+            numbers, figs, text, note = SCRATCH_PARTS[program.id](folder)
+            status = "finished"
+        except (TfnoteError, OSError, KeyError, IndexError, TypeError, ValueError) as e:
+            numbers, figs, text, note = [], [], f"cannot read {folder}: {e}", None
+            status = "damaged"
+        mark = f'<span class="badge quick" title="{esc(note)}">own settings</span>' if note else ""
+        lines.append(
+            [
+                program.klass,
+                Markup(f'<a href="#{anchor}">{esc(program.section)}</a>'),
+                str(folder),
+                program.files,
+                Markup(badge(status, status) + mark),
+                "; ".join(f"{what}: {ours}" for what, ours, _ in numbers),
+                "; ".join(course for *_, course in numbers if course),
+            ]  # fmt: skip
+        )
+        card = [
+            f'<h3 id="{anchor}">Class {program.klass} &middot; {esc(program.section)}'
+            f"{badge(status, status)}{mark}</h3>"
+            f'<p class="sub">{esc(folder)} &middot; <code>tfnote {esc(program.id)}</code>'
+            f" &middot; the course's {esc(program.files)} &middot; {esc(program.title)}</p>"
+        ]
+        if note:
+            card.append(f'<p class="sub">other settings than the course\'s ({esc(note)})</p>')
+        if numbers:
+            card.append(
+                table(["", "ours", "the course's"], [list(n) for n in numbers], cls="beside")
+            )
+        card.append(figures(figs))
+        if text:
+            card.append(f"<pre{' class=error' if status == 'damaged' else ''}>{esc(text)}</pre>")
+        cards.append('<div class="card">' + "".join(card) + "</div>")
+    header = ["class", "program", "folder", "the course's file", "status", "ours", "the course's"]
+    return table(header, lines), "".join(cards)
+
+
+def find_all(directory: str | Path) -> list[Path]:
+    """Every run folder and class 1-2 folder under `directory` (itself included), sorted."""
+    found = []
+    for root, dirs, _ in os.walk(directory):
+        if run_folder.is_run_folder(root) or scratch_command(root):
+            found.append(Path(root))
+            dirs.clear()  # checkpoints/ and the like are the run's own
+        else:
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+    return sorted(found)
+
+
 def expand(paths: list[str | Path]) -> list[Path]:
-    """Run folders from the arguments: a run folder itself, or every run under a folder."""
+    """The folders to report on: a run folder or class 1-2 folder itself, or every one under
+    a folder. Files are passed over (`runs/*` also matches runs/report.html and PNGs)."""
     found: list[Path] = []
+    files = [Path(p) for p in paths if Path(p).is_file()]
     for p in map(Path, paths):
-        if run_folder.is_run_folder(p):
+        if run_folder.is_run_folder(p) or scratch_command(p):
             found.append(p)
         elif p.is_dir():
-            inner = runs.find_folders(p)
+            inner = find_all(p)
             if not inner:
-                raise TfnoteError(f"{p}: no run folders in it (no model.json or spec.json)")
+                raise TfnoteError(
+                    f"{p}: no run folders in it (no model.json or spec.json) and no folders"
+                    " of the class 1-2 commands (tfnote backprop, iris-scratch, ...)"
+                )
             found += inner
-        else:
+        elif not p.exists():
             raise TfnoteError(f"{p}: no such run folder")
+    if not found:
+        raise TfnoteError(f"{files[0]}: a file, not a run folder" if len(files) == 1 else
+                          "no run folders among the arguments, only files")  # fmt: skip
     return list(dict.fromkeys(found))
 
 
 def report_html(paths: list[str | Path], title: str = "tfnote report") -> str:
     folders = expand(paths)
+    scratch = [p for p in folders if scratch_command(p)]
+    folders = [p for p in folders if p not in scratch]
     unique = len({p.name for p in folders}) == len(folders)
     rows = [runs.describe(p, p.name if unique else str(p)) for p in folders]
-    body = "<h2>Comparison</h2>" + runs_table(rows)
+    body = ""
+    summary, cards = scratch_sections(scratch) if scratch else ("", "")
+    if scratch:
+        body += "<h2>Classes 1-2: raw TensorFlow</h2>" + summary
+    if rows:
+        body += "<h2>Comparison</h2>" + runs_table(rows)
     if any(r.scaled_down for r in rows):
         body += (
             '<p class="banner">Runs marked <b>quick</b> trained on fewer epochs or a slice of the'
             " data: their scores are not comparable with the course's.</p>"
         )
-    body += "<h2>Runs</h2>" + "".join(run_section(r) for r in rows)
-    return page(title, body, f"{len(rows)} run(s)")
+    if scratch:
+        body += "<h2>Classes 1-2: the programs</h2>" + cards
+    if rows:
+        body += "<h2>Runs</h2>" + "".join(run_section(r) for r in rows)
+    counts = [f"{len(rows)} run(s)"] if rows else []
+    counts += [f"{len(scratch)} class 1-2 folder(s)"] if scratch else []
+    return page(title, body, ", ".join(counts))
 
 
 def write_report(paths: list[str | Path], out: str | Path = "report.html", title: str = "") -> Path:

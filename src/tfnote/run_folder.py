@@ -19,6 +19,7 @@ so a kill at any moment leaves a folder that resumes from its last saved epoch. 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -64,6 +65,7 @@ def _read_dict(path: Path) -> dict:
 
 def read_spec(run_dir: str | Path) -> Spec:
     run_dir = Path(run_dir)
+    _check_spec_is_a_file(run_dir)
     if (run_dir / INFO).is_file() and not (run_dir / SPEC).is_file():
         raise TfnoteError(
             f"{run_dir} was trained by your own script (tfnote.RunFolder); run the script"
@@ -72,6 +74,11 @@ def read_spec(run_dir: str | Path) -> Spec:
     if not (run_dir / SPEC).is_file():
         raise TfnoteError(f"{run_dir} is not a run folder (no {SPEC})")
     return Spec.from_dict(_read_dict(run_dir / SPEC))
+
+
+def _check_spec_is_a_file(run_dir: Path) -> None:
+    if (run_dir / SPEC).exists() and not (run_dir / SPEC).is_file():
+        raise TfnoteError(f"{run_dir / SPEC}: damaged (not a file); use --fresh to start over")
 
 
 def read_info(run_dir: str | Path) -> dict:
@@ -102,14 +109,20 @@ def read_history(run_dir: str | Path) -> list[dict]:
     """The per-epoch rows: history.json of a finished run, else the resume state's."""
     run_dir = Path(run_dir)
     if (run_dir / HISTORY).is_file():
-        history = read_json(run_dir / HISTORY)
-        if not isinstance(history, list):
-            raise TfnoteError(f"{run_dir / HISTORY}: damaged (expected a list of epochs)")
-        return history
-    state = read_state(run_dir)
-    if not state or not state["history"]:
-        raise TfnoteError(f"{run_dir} has no history yet (no epoch has finished)")
-    return state["history"]
+        path, history = run_dir / HISTORY, read_json(run_dir / HISTORY)
+    else:
+        path, state = run_dir / STATE, read_state(run_dir)
+        if not state or not state["history"]:
+            raise TfnoteError(f"{run_dir} has no history yet (no epoch has finished)")
+        history = state["history"]
+    if not isinstance(history, list) or not history:
+        raise TfnoteError(f"{path}: damaged (expected a list of epochs)")
+    for number, row in enumerate(history, start=1):  # else curves draws an empty figure
+        if not (isinstance(row, dict) and isinstance(row.get("epoch"), int) and "loss" in row):
+            raise TfnoteError(f"{path}: damaged (epoch row {number} has no epoch number or loss)")
+    if not any(isinstance(row["loss"], int | float) for row in history):  # all null (NaN)
+        raise TfnoteError(f"{path}: damaged (no epoch has a loss value)")
+    return history
 
 
 def read_metrics(run_dir: str | Path) -> dict | None:
@@ -120,7 +133,7 @@ def read_metrics(run_dir: str | Path) -> dict | None:
 def title(run_dir: str | Path) -> str:
     """What figures call the run: the preset's title, or the folder's name."""
     run_dir = Path(run_dir)
-    if (run_dir / SPEC).is_file():
+    if has_spec(run_dir):
         spec = read_spec(run_dir)
         return spec.title or spec.name
     return read_info(run_dir).get("title") or run_dir.name
@@ -133,12 +146,15 @@ def curves_path(run_dir: str | Path) -> Path:
 def is_run_folder(path: str | Path) -> bool:
     """A folder that training has written into (model.json or spec.json)."""
     path = Path(path)
-    return (path / INFO).is_file() or (path / SPEC).is_file()
+    return (path / INFO).is_file() or has_spec(path)
 
 
 def has_spec(run_dir: str | Path) -> bool:
-    """Made by `tfnote train` (a preset's spec.json), not by a script of one's own."""
-    return (Path(run_dir) / SPEC).is_file()
+    """Made by `tfnote train` (a preset's spec.json), not by a script of one's own.
+
+    A spec.json that is not a file (a folder) counts: read_spec then says it is damaged.
+    """
+    return (Path(run_dir) / SPEC).exists()
 
 
 def last_saved(run_dir: str | Path) -> float | None:
@@ -181,6 +197,8 @@ def check_spec(run_dir: str | Path, spec: Spec, fresh: bool) -> int:
     Refuses a folder that holds a run with other settings (more epochs are allowed).
     """
     run_dir = Path(run_dir)
+    if not fresh:  # (--fresh clears it)
+        _check_spec_is_a_file(run_dir)
     state = None if fresh else read_state(run_dir)
     if state is None:
         return 0
@@ -300,18 +318,22 @@ def write_metrics(run_dir: str | Path, metrics: dict) -> None:
     atomic.write_json(Path(run_dir) / METRICS, metrics)
 
 
-def save_state(run_dir: str | Path, model, state: dict) -> None:
-    """Checkpoint the model and optimizer for epoch state['epoch'], then point state.json at it.
+def save_state(run_dir: str | Path, model, state: dict, best_weights: list | None = None) -> None:
+    """Checkpoint the model and optimizer for epoch state['epoch'] and, when given, write
+    `best_weights` as best.weights.h5; then point state.json at the checkpoint.
 
-    A full disk is found before writing (h5py has crashed the process on one: exit 139);
-    any write error stops training with one line and keeps the last good checkpoint.
+    state.json is the commit: a write error removes what this save wrote (a disk that filled
+    after the best weights once left them behind, beside "nothing was saved"), so the folder
+    stays as the last good save left it. A full disk is found before writing (h5py has
+    crashed the process on one: exit 139).
     """
     run_dir = Path(run_dir)
     name = f"{CHECKPOINTS}/epoch-{state['epoch']:04d}.weights.h5"
     previous = state.get("checkpoint")
-    kept = f"the last good checkpoint ({previous}) is kept" if previous else "nothing was saved"
-    # Weights plus up to two optimizer slots per weight (Adam), in float32, and some slack.
-    need = 3 * 4 * int(model.count_params()) + (1 << 20)
+    kept = f"the last good checkpoint ({previous}) is kept" if previous else "no epoch is saved"
+    # Weights plus up to two optimizer slots per weight (Adam), in float32, the best weights,
+    # and some slack.
+    need = (3 + (best_weights is not None)) * 4 * int(model.count_params()) + (1 << 20)
     (run_dir / CHECKPOINTS).mkdir(parents=True, exist_ok=True)
     free = shutil.disk_usage(run_dir / CHECKPOINTS).free
     if free < 2 * need:
@@ -319,19 +341,35 @@ def save_state(run_dir: str | Path, model, state: dict) -> None:
             f"not enough disk space for the checkpoint of epoch {state['epoch']} in {run_dir}"
             f" (about {need >> 20} MB needed, {free >> 20} MB free); {kept}"
         )
+    committed = False  # state.json names the new checkpoint
     try:
-        atomic.save_weights(model, run_dir / name)
-        state["checkpoint"] = name
-        atomic.write_json(run_dir / STATE, state)
+        atomic.save_weights(model, run_dir / name)  # not used until state.json names it
+        # The best weights replace best.weights.h5 just after state.json is written: a kill
+        # between the two leaves the previous best file, one save behind but whole.
+        with contextlib.ExitStack() as stack:
+            if best_weights is not None:
+                best = stack.enter_context(atomic.atomic_path(run_dir / BEST, ".weights.h5"))
+                current = model.get_weights()  # lend the best epoch's weights for the save
+                model.set_weights(best_weights)
+                try:
+                    model.save_weights(best)
+                finally:
+                    model.set_weights(current)
+            state["checkpoint"] = name
+            atomic.write_json(run_dir / STATE, state)
+            committed = True
     except OSError as e:
+        if committed:  # only the best weights' rename failed
+            raise TfnoteError(
+                f"cannot write {run_dir / BEST} ({e}); epoch {state['epoch']} is saved, the"
+                " best weights are those of an earlier save"
+            ) from None
         state["checkpoint"] = previous
+        if name != previous:
+            (run_dir / name).unlink(missing_ok=True)
         raise TfnoteError(f"cannot write the checkpoint in {run_dir} ({e}); {kept}") from None
     if previous and previous != name:
         (run_dir / previous).unlink(missing_ok=True)
-
-
-def save_best(run_dir: str | Path, model) -> None:
-    atomic.save_weights(model, Path(run_dir) / BEST)
 
 
 def load_checkpoint(model, run_dir: str | Path, state: dict) -> None:
@@ -363,7 +401,7 @@ def plot_curves(run_dir: str | Path, history: list[dict], out: Path, heading: st
     from tfnote import artifacts
 
     run_dir = Path(run_dir)
-    on_test = (run_dir / SPEC).is_file() and read_spec(run_dir).validation == "test"
+    on_test = has_spec(run_dir) and read_spec(run_dir).validation == "test"
     state = read_state(run_dir) or {}
     artifacts.plot_curves(
         history,
@@ -435,8 +473,6 @@ def load_model(run_dir: str | Path, checkpoint: str = "best"):
     The model comes from model.keras; runs made before it existed (or whose model Keras
     cannot save) are rebuilt from the builder that model.json names.
     """
-    import numpy as np
-
     run_dir = Path(run_dir)
     info = read_info(run_dir)
     _, keras = _load_keras()
@@ -463,7 +499,6 @@ def load_model(run_dir: str | Path, checkpoint: str = "best"):
         model = build_model(
             info["model"], info["input_shape"], info["num_classes"], **info.get("model_args", {})
         )
-        model(np.zeros((1, *info["input_shape"]), "float32"))
     else:
         raise TfnoteError(f"{run_dir} has no {MODEL} (see the note printed when it trained)")
     try:

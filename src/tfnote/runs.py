@@ -27,6 +27,7 @@ from pathlib import Path
 from tfnote import run_folder
 from tfnote.course_results import published
 from tfnote.errors import TfnoteError
+from tfnote.spec import on_course_data
 
 # An unfinished run is "running" while a process holds its lock (run_folder.is_running);
 # in a folder without a lock file (made before there was one), while its state.json is
@@ -132,7 +133,9 @@ def _fill(row: RunRow, run_dir: Path) -> None:
     row.params = info.get("params") or (metrics or {}).get("params")
     row.epochs_done = state["epoch"] if state else (metrics or {}).get("epochs", 0)
     row.epochs_planned = spec.epochs if spec else (metrics or {}).get("epochs")
-    row.scaled_down = scaled_down(spec) if spec else None
+    # Without spec.json (lost, or a damaged copy): what the run recorded (tfnote.callback)
+    recorded = (metrics or {}).get("scaled_down") or (state or {}).get("scaled_down")
+    row.scaled_down = scaled_down(spec) if spec else recorded
     row.tensorboard = run_folder.tensorboard_dir(run_dir).is_dir()
     row.best_epoch = (metrics or {}).get("best_epoch") or (state or {}).get("best_epoch")
     seconds = (metrics or {}).get("train_seconds", (state or {}).get("train_seconds"))
@@ -143,8 +146,8 @@ def _fill(row: RunRow, run_dir: Path) -> None:
     if forecast:
         row.rmse = forecast.get("scores", {}).get("model", {}).get("rmse")
         row.verdict = forecast.get("verdict")
-    course = published(row.preset)
-    if course:
+    course = published(row.preset) if spec and on_course_data(spec) else None
+    if course:  # the course's number is about its dataset: not shown beside other data
         row.course, row.course_metric = course.short(), course.metric
 
 
@@ -169,7 +172,7 @@ def scaled_down(spec) -> str | None:
 
 def _status(row: RunRow, metrics: dict | None, run_dir: Path) -> str:
     planned = row.epochs_planned or 0
-    if metrics is not None and row.epochs_done >= planned:
+    if metrics is not None and (row.epochs_done >= planned or metrics.get("stopped_early")):
         return "finished"
     if run_folder.is_running(run_dir):  # a process holds the folder's lock
         return "running"

@@ -4,6 +4,7 @@ The end of class 4 ("recognize your own image") as a small web server. One page 
 canvas, a photo upload that also offers the phone camera, a picker of the runs served) and
 a JSON API under it:
 
+    GET  /               the page (and /favicon.ico, /favicon.svg: its icon)
     GET  /api/runs       the runs served: name, dataset, test accuracy, input shape, classes
     POST /api/predict    multipart field `image` (and optional field `run`, a name from
                          /api/runs) -> {"run", "mode", "predictions": [{"class", "name",
@@ -16,8 +17,10 @@ over the upload limit), never a traceback page.
 
 Safety: a client names a run only from the server's own list, never a path; an upload is
 read into memory (at most `max_upload_bytes`, refused by its Content-Length or as soon as
-the streamed body passes the limit) and never written to disk; photo.open_image refuses
-decompression bombs before decoding; each model is loaded once, in `make_app`.
+the streamed body passes the limit) and never written to disk; a refused body is read and
+dropped (at most DRAIN_BYTES more, DRAIN_SECONDS) so that a plain client reads the 413;
+photo.open_image refuses decompression bombs before decoding; each model is loaded once,
+in `make_app`.
 
     >>> from tfnote.serve import make_app
     >>> app = make_app({"mnist": "runs/mnist"})      # then: uvicorn.run(app)
@@ -30,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
+import logging
 import os
 from dataclasses import dataclass
 from importlib import resources
@@ -39,8 +43,9 @@ import anyio
 import numpy as np
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from tfnote import photo, run_folder
 from tfnote.errors import TfnoteError
@@ -51,11 +56,20 @@ DEFAULT_BATCH_MS = 5.0  # see Batcher. bench/bench_serve.py, 2 busy cores: 9.3-1
 # requests/s against 8.6-10.2 for one model call per request (mean batch only 1.2: the
 # photo's preparation, ~0.1 s a drawing, is what takes the time, not the model's ~6 ms)
 TOP = 3
+# A refused upload is still read (and dropped) up to this much past the limit and for this
+# long, so that a plain client can read the 413; past either, the answer goes out at once.
+DRAIN_BYTES = 64 * MB
+DRAIN_SECONDS = 30.0  # nginx reads a refused body for as long ("lingering_time")
 # The page may only load from this server: no CDN, fonts or analytics, so it works offline.
 CSP = (
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
     "script-src 'self' 'unsafe-inline'; connect-src 'self'; form-action 'self'"
 )
+
+
+QUIET = logging.getLogger("tfnote.serve.multipart")  # python-multipart's lines: see parse_form
+QUIET.addHandler(logging.NullHandler())
+QUIET.propagate = False
 
 
 class ApiError(Exception):
@@ -104,8 +118,10 @@ def image_run_problem(run_dir: str | os.PathLike) -> str | None:
         info = run_folder.read_info(run_dir)
     except TfnoteError as e:
         return str(e)
-    shape = info.get("input_shape") or []
-    if len(shape) != 3 or shape[2] not in (1, 3):
+    try:
+        photo.input_image_shape(info)  # (H, W) is a grey image too
+    except TfnoteError:
+        shape = info.get("input_shape")
         return f"{run_dir} is not an image model (input shape {shape}); serve image runs only"
     if not (Path(run_dir) / run_folder.BEST).is_file() and run_folder.read_state(run_dir) is None:
         return f"{run_dir} has no saved weights yet; train it first"
@@ -196,17 +212,40 @@ class Batcher:
 async def read_body(request: Request, limit: int) -> bytes:
     """The request body, refused (413) by its Content-Length or as soon as it passes `limit`."""
     length = request.headers.get("content-length")
-    if length is not None:
-        if not length.isdigit():
-            raise ApiError(400, f"bad Content-Length header: {length!r}")
-        if int(length) > limit:
-            raise ApiError(413, too_large(int(length), limit))
+    if length is not None and not length.isdigit():
+        raise ApiError(400, f"bad Content-Length header: {length!r}")
+    chunks = request.stream()
+    if length is not None and int(length) > limit:
+        # curl sends "Expect: 100-continue" and waits for this answer before the body
+        waiting = "100-continue" in request.headers.get("expect", "").lower()
+        if not waiting and int(length) <= limit + DRAIN_BYTES:
+            await discard(chunks, int(length))
+        raise ApiError(413, too_large(int(length), limit))
     body = bytearray()
-    async for chunk in request.stream():
+    async for chunk in chunks:
         body += chunk
         if len(body) > limit:
+            await discard(chunks, limit + DRAIN_BYTES - len(body))
             raise ApiError(413, too_large(None, limit))
     return bytes(body)
+
+
+async def discard(chunks, most: int) -> None:
+    """Read and drop the rest of a refused upload: at most `most` bytes, DRAIN_SECONDS.
+
+    A plain client (urllib) sends the whole body before it reads the answer. A server that
+    answers and closes with the body unread makes the kernel reset the connection, and the
+    client gets "connection reset by peer" instead of the 413 (5 of 5 tries with 12 MB).
+    """
+    read = 0
+    with anyio.move_on_after(DRAIN_SECONDS):
+        try:
+            async for chunk in chunks:
+                read += len(chunk)
+                if read > most:
+                    return
+        except ClientDisconnect:
+            return
 
 
 def too_large(size: int | None, limit: int) -> str:
@@ -230,6 +269,7 @@ def parse_form(content_type: str, body: bytes) -> dict[str, tuple[bytes, str | N
         raise ApiError(400, "send the image as multipart/form-data, in the field 'image'")
     fields: dict[str, tuple[bytes, str | None]] = {}
     part = {"headers": {}, "field": b"", "value": b"", "data": []}
+    ended = []  # the closing boundary was read
 
     def on_part_begin():
         part.update(headers={}, field=b"", value=b"", data=[])
@@ -266,13 +306,19 @@ def parse_form(content_type: str, body: bytes) -> dict[str, tuple[bytes, str | N
             "on_header_end": on_header_end,
             "on_part_data": on_part_data,
             "on_part_end": on_part_end,
+            "on_end": lambda: ended.append(True),
         },
     )
+    # python-multipart logs each parse error before raising it, and with no logging set up
+    # Python prints that line on the server's terminal; the client gets it in the 400.
+    parser.logger = QUIET
     try:
         parser.write(body)
         parser.finalize()
     except Exception as e:  # noqa: BLE001 - python-multipart's parse errors
         raise ApiError(400, f"damaged multipart/form-data body ({e})") from None
+    if not ended:
+        raise ApiError(400, "damaged multipart/form-data body (it ends before its last boundary)")
     return fields
 
 
@@ -295,6 +341,10 @@ def page_html(max_upload_bytes: int) -> str:
     return text.replace("{{MAX_UPLOAD_BYTES}}", str(int(max_upload_bytes)))
 
 
+def favicon_svg() -> bytes:
+    return resources.files("tfnote").joinpath("web/favicon.svg").read_bytes()
+
+
 def make_app(
     runs: dict[str, str | os.PathLike],
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD,
@@ -312,6 +362,7 @@ def make_app(
     served = {name: load_run(name, path, batch_ms) for name, path in runs.items()}
     default = next(iter(served))
     html = page_html(max_upload_bytes)
+    icon = favicon_svg()
     # photo.prepare is NumPy/SciPy work on the CPU: at most this many at once, so 50
     # concurrent 10 MB photos do not each hold their decoded pixels in memory together.
     prepare_slots = anyio.CapacityLimiter(max(2, len(os.sched_getaffinity(0))))
@@ -354,6 +405,12 @@ def make_app(
     @app.get("/", response_class=HTMLResponse)
     async def index():
         return HTMLResponse(html)
+
+    # The page names /favicon.svg; browsers (and other pages' habits) also ask /favicon.ico.
+    @app.get("/favicon.svg")
+    @app.get("/favicon.ico")
+    async def favicon():
+        return Response(icon, media_type="image/svg+xml")
 
     @app.get("/api/runs")
     async def list_runs():
@@ -455,7 +512,7 @@ def is_loopback(host: str) -> bool:
 
 
 def listen(host: str = "127.0.0.1", port: int = 8000):
-    """A socket bound to host:port (port 0: a free one), before the slow model loading, so
+    """A socket listening on host:port (port 0: a free one), before the slow model loading, so
     a port in use is one line at once."""
     import socket
 
@@ -469,6 +526,9 @@ def listen(host: str = "127.0.0.1", port: int = 8000):
         raise TfnoteError(
             f"cannot listen on {host}:{port} ({e.strerror}); choose another with --port"
         ) from None
+    # Listening now: a browser or script that connects as soon as the address is printed
+    # waits in the queue until uvicorn starts, instead of "connection refused".
+    sock.listen(2048)  # uvicorn's default backlog
     return sock
 
 

@@ -1,8 +1,8 @@
 """Look at a dataset before training on it: the course's p13_mnist_datasets / p24_cifar10_datasets.
 
     >>> from tfnote.show import show_dataset
-    >>> show_dataset("fashion", out="fashion-samples.png")        # 20 training images
-    >>> show_dataset("image-label:mnist_image_label", count=30)   # a self-made dataset too
+    >>> show_dataset("fashion")                                   # -> runs/fashion-samples.png
+    >>> show_dataset("image-label:mnist_image_label", count=30, out="selfmade.png")
 
 The course printed one image's array and label, then drew it with `plt.imshow`; here a
 grid of training images, each titled with its label number and class name, and a title
@@ -24,8 +24,9 @@ COLUMNS = 10  # images per row of the grid
 
 
 def default_out(dataset: str) -> Path:
-    """`fashion` -> fashion-samples.png; `image-label:PATH` -> image-label-samples.png."""
-    return Path(f"{dataset.partition(':')[0]}-samples.png")
+    """`fashion` -> runs/fashion-samples.png; `image-label:PATH` -> runs/image-label-samples.png
+    (beside the run folders, which a project's .gitignore leaves out: the checkout stays clean)."""
+    return Path("runs") / f"{dataset.partition(':')[0]}-samples.png"
 
 
 def sample_grid(

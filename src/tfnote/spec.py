@@ -19,6 +19,15 @@ LR_SCHEDULES = ("plateau", "cosine", "warmup-decay")
 OPTIMIZERS = (
     "sgd", "adam", "adamw", "rmsprop", "adagrad", "nadam", "adadelta", "adamax", "conv_muon",
 )  # fmt: skip
+# Keras losses that fit tfnote's data: integer class labels, or numbers to predict.
+CLASS_LOSSES = ("sparse_categorical_crossentropy",)
+NUMBER_LOSSES = (
+    "mean_squared_error", "mse", "mean_absolute_error", "mae", "huber", "log_cosh",
+    "mean_squared_logarithmic_error", "msle", "mean_absolute_percentage_error", "mape",
+)  # fmt: skip
+# What a file without `preset =` must set: the Spec's defaults (MNIST pixels, scale 1.0)
+# are no course program's, so an empty file would train on raw 0-255 pixels unawares.
+REQUIRED_WITHOUT_PRESET = ("dataset", "model", "scale")
 
 
 @dataclass
@@ -54,6 +63,9 @@ class Spec:
     seed: int = 1
     monitor: str | None = None  # checkpoint on this log key; default val_loss, else loss
     lr_schedule: dict | None = None  # e.g. {"type": "plateau", "factor": 0.5, "patience": 3}
+    # {"patience": 10}: stop once the checkpoint's monitored value (val_loss) has not improved
+    # for that many epochs, and evaluate the best epoch's weights (tfnote.train.early_stop)
+    early_stopping: dict | None = None
     # speed: compile the train step with XLA and run many steps per call
     jit_compile: bool = True
     steps_per_execution: int = 64
@@ -91,6 +103,11 @@ class Spec:
             raise TfnoteError(
                 f"unknown optimizer {self.optimizer!r}; choose from {', '.join(OPTIMIZERS)}"
             )
+        if self.loss not in CLASS_LOSSES + NUMBER_LOSSES:
+            raise TfnoteError(
+                f"unknown loss {self.loss!r}; for class labels use {', '.join(CLASS_LOSSES)},"
+                f" for numbers one of {', '.join(NUMBER_LOSSES)}"
+            )
         if not (math.isfinite(self.scale) and self.scale != 0):
             raise TfnoteError(f"scale must be a finite, non-zero number (got {self.scale})")
         if not (self.lr > 0 and math.isfinite(self.lr)):
@@ -120,6 +137,14 @@ class Spec:
             raise TfnoteError(f"label smoothing must be in [0, 1) (got {self.label_smoothing})")
         if not 0 <= self.seed < 2**32:
             raise TfnoteError(f"seed must be within 0 .. 2**32 - 1 (got {self.seed})")
+        if self.early_stopping is not None:
+            stopping = self.early_stopping if isinstance(self.early_stopping, dict) else {}
+            patience = stopping.get("patience")
+            if set(stopping) != {"patience"} or not (isinstance(patience, int) and patience >= 1):
+                raise TfnoteError(
+                    f"early_stopping takes patience, a whole number of epochs >= 1 "
+                    f"(got {self.early_stopping})"
+                )
 
 
 def _tables(text: str, where: str) -> dict[str, dict[str, Any]]:
@@ -143,6 +168,23 @@ def _preset_tables() -> dict[str, dict[str, Any]]:
 def presets() -> dict[str, dict[str, Any]]:
     """Preset name -> its table (with `title`, `course`, `aliases`, and spec fields)."""
     return _preset_tables()
+
+
+# Datasets a learner brings: a run on them is never on its preset's course dataset.
+OWN_DATA = ("image-label", "image-folder")
+
+
+def on_course_data(spec: Spec) -> bool:
+    """Whether `spec` trains on the dataset its preset was made (and titled) for.
+
+    Only then do its preset's title and the course's published number describe the run.
+    A spec of one's own (no built-in preset of that name) keeps its title unless it trains
+    on a learner's own images.
+    """
+    if spec.dataset.partition(":")[0] in OWN_DATA:
+        return False
+    table = _preset_tables().get(spec.name)
+    return table is None or spec.dataset == table.get("dataset", Spec.dataset)
 
 
 def get_preset(name: str) -> Spec:
@@ -174,11 +216,17 @@ def read_spec_file(path: str | Path) -> Spec:
     if unknown:
         raise TfnoteError(f"{path}: unknown field {unknown[0]!r} (see `tfnote train --help`)")
     base = fields.pop("preset", None)
+    missing = [] if base else [name for name in REQUIRED_WITHOUT_PRESET if name not in fields]
+    if missing:
+        raise TfnoteError(
+            f'{path}: no preset = "NAME" to start from, so the file must set'
+            f" {', '.join(REQUIRED_WITHOUT_PRESET)} (missing: {', '.join(missing)})"
+        )
     start = get_preset(base).to_dict() if base else {}
     if ".py:" in str(fields.get("model", "")):  # a model file beside the experiment file
         file, _, func = fields["model"].rpartition(":")
         fields["model"] = f"{(path.parent / file).resolve()}:{func}"
     try:
         return Spec.from_dict({**start, "name": path.stem, **fields})
-    except TypeError as e:  # a value of the wrong type, found by the checks
+    except (TypeError, TfnoteError) as e:  # a wrong value, or one of the wrong type
         raise TfnoteError(f"{path}: {e}") from None

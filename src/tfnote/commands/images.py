@@ -53,7 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--copies", type=int_range(1, 20), default=5, help="augmented copies per image (default 5)"
     )
     p.add_argument("--seed", type=seed, default=0)
-    p.add_argument("--out", default="augment-preview.png", help="PNG to write")
+    p.add_argument("--out", help="PNG to write (default: runs/augment-PRESET.png)")
     p.set_defaults(func=cmd_augment_preview)
 
     p = sub.add_parser("predict", help="recognize your own images with a trained run")
@@ -65,15 +65,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="auto",
         help="make the object light on black: threshold (black and white), subtract the "
         "background (keeps shades), invert (255 - x) or none (default auto: threshold for "
-        "MNIST, subtract for Fashion-MNIST, none for colour models)",
+        "MNIST, subtract for Fashion-MNIST, none for colour models; for your own images, "
+        "what makes the photo look like the training images)",
     )
     p.add_argument(
         "--recipe",
-        choices=["auto", "mnist", "fashion", "whole"],
+        choices=["auto", "mnist", "fashion", "whole", "match"],
         default="auto",
         help="place the object as the dataset's images were made: mnist (20x20 box, centre "
         "of mass), fashion (trim, longest edge 28, sharpen), whole (the whole photo "
-        "resized); default auto: from the run's dataset",
+        "resized), match (like the run's own training images, as recorded: your class "
+        "folders); default auto: from the run's dataset",
     )
     p.add_argument(
         "--threshold",
@@ -106,7 +108,8 @@ def cmd_dataset_build(args) -> int:
         built = imagelabel.build(
             args.image_dir, args.label_file, num_classes=args.num_classes, **options
         )
-        classes = len(set(built.y.tolist()))
+        # 999 among 0..9 is a typo, not 11 (or 1000) classes: refused as `train` refuses it
+        classes = args.num_classes or imagelabel.class_count(Path(args.label_file), built)
     else:
         built = imagelabel.build_folder(args.image_dir, **options)
         classes = len(built.class_names)
@@ -137,7 +140,7 @@ def cmd_augment_preview(args) -> int:
         augment.augmentation(args.augment)
     if args.samples < 1 or args.copies < 1:
         raise TfnoteError("--samples and --copies must be at least 1")
-    check_output_file(args.out, ".png")
+    out = check_output_file(args.out or Path("runs") / f"augment-{args.augment}.png", ".png")
     import numpy as np
 
     from tfnote.data import load_dataset
@@ -150,7 +153,7 @@ def cmd_augment_preview(args) -> int:
     out = augment.preview(
         data.x_train[picks],
         args.augment,
-        args.out,
+        out,
         args.copies,
         args.seed,
         labels=data.y_train[picks],

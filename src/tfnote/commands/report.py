@@ -1,7 +1,8 @@
 """Commands that look at many runs at once: runs, report, course.
 
     tfnote runs [DIR]            one table of every run folder under DIR (default runs/)
-    tfnote report RUN...         one self-contained HTML page about the runs
+    tfnote report RUN...         one self-contained HTML page about the runs (and the
+                                 folders of the class 1-2 commands)
     tfnote course [--quick]      every program of classes 1-6, then DIR/report.html
 
 `runs` and `report` read JSON and PNG files only (no TensorFlow); `course` trains.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,8 +31,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_runs)
 
     p = sub.add_parser("report", help="one self-contained HTML page about runs, with figures")
-    p.add_argument("runs", nargs="+", help="run folders, or folders of run folders")
-    p.add_argument("--out", default="report.html", help="the HTML file (default: report.html)")
+    p.add_argument(
+        "runs",
+        nargs="+",
+        help="run folders, the class 1-2 commands' folders (runs/backprop, ...), or folders of"
+        " them (runs/*: files among them are passed over)",
+    )
+    p.add_argument(
+        "--out", default="runs/report.html", help="the HTML file (default: runs/report.html)"
+    )
     p.add_argument("--title", default="", help="the page's title")
     p.set_defaults(func=cmd_report)
 
@@ -48,7 +57,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--scale", choices=["full", "quick", "tiny"], default="full", help=argparse.SUPPRESS
     )
     p.add_argument("--out", default="runs/course", help="output folder (default: runs/course)")
-    p.add_argument("--data-dir", help="folder with the datasets (e.g. ../shared/data)")
+    p.add_argument(
+        "--data-dir",
+        help="folder with the datasets and the course's files (default: $TFNOTE_DATA)",
+    )
     p.add_argument(
         "--only",
         help="some programs only: class numbers and/or program names, comma-separated"
@@ -84,6 +96,9 @@ def cmd_report(args) -> int:
 
     check_output_file(args.out, ".html")
     out = report.write_report(args.runs, args.out, args.title)
+    files = [p for p in args.runs if Path(p).is_file()]  # runs/* matches runs/report.html too
+    if files:
+        print(f"passed over {len(files)} file(s), not run folders: {', '.join(files)}")
     print(f"wrote {out}")
     return 0
 

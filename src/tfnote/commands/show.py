@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="mnist, fashion, cifar10, image-label:PATH or image-folder:PATH",
     )
     p.add_argument("--data-dir", help="folder (or file) holding the dataset")
-    p.add_argument("--out", help="PNG to write (default: DATASET-samples.png)")
+    p.add_argument("--out", help="PNG to write (default: runs/DATASET-samples.png)")
     p.add_argument("--count", type=int_range(1, 400), default=20, help="how many images")
     p.add_argument("--split", choices=["train", "test"], default="train", help="which images")
     p.add_argument("--seed", type=seed, help="pick random images (default: the first ones)")
@@ -28,13 +28,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_show(args) -> int:
-    if args.out:
-        check_output_file(args.out, ".png")
-    from tfnote.show import show_dataset
+    from tfnote.show import default_out, show_dataset
 
-    path, about = show_dataset(
-        args.dataset, args.data_dir, args.out, args.count, args.split, args.seed
-    )
+    out = check_output_file(args.out or default_out(args.dataset), ".png")
+    path, about = show_dataset(args.dataset, args.data_dir, out, args.count, args.split, args.seed)
     print(about)
     print(f"wrote {path}")
     return 0

@@ -66,7 +66,10 @@ def add_train_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--data",
         dest="dataset",
-        help="train on another dataset (mnist, fashion, cifar10, image-label:PATH...)",
+        help="train on another dataset: mnist, fashion, cifar10, your own pictures in class"
+        " folders image-folder:DIR (DIR/train/<class>/ + DIR/test/<class>/, or DIR/<class>/"
+        " with 20%% held out for testing; preset own-images suits a few hundred), or the"
+        " course's image folder + label file image-label:PATH",
     )
     p.add_argument("--data-dir", help="folder (or file) holding the dataset")
     p.add_argument("--out", help="run folder (default: runs/<preset>)")
@@ -85,7 +88,8 @@ def add_train_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--augment",
-        help="augmentation preset: mnist, fashion, cifar, or flip-shift (the fast CIFAR-10 one)",
+        help="augmentation preset: mnist, fashion, cifar, own (milder, for your own pictures),"
+        " or flip-shift (the fast CIFAR-10 one)",
     )
     p.add_argument(
         "--strategy",

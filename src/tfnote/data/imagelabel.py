@@ -497,12 +497,25 @@ def find_label_files(path: Path) -> tuple[Path, Path | None]:
     if not train and len(texts) == 1:
         train = texts
     if len(train) != 1 or len(test) > 1:
+        if not texts and looks_like_class_folders(path):
+            raise TfnoteError(f"{path} looks like class folders: use --data image-folder:{path}")
         found = ", ".join(t.name for t in texts) or "none"
         raise TfnoteError(
             f"{path}: expected one *train*.txt label file and at most one *test*.txt "
             f"(found: {found}); or name the label file itself"
         )
     return train[0], (test[0] if test else None)
+
+
+def looks_like_class_folders(path: Path) -> bool:
+    """Whether PATH/<class>/ or PATH/train/<class>/ holds images (the image-folder layout)."""
+    top = path / "train" if (path / "train").is_dir() else path
+    return any(
+        image.suffix.lower() in IMAGE_SUFFIXES
+        for folder in top.iterdir()
+        if folder.is_dir()
+        for image in folder.iterdir()
+    )
 
 
 def image_dir_for(label_file: Path) -> Path:
@@ -529,11 +542,14 @@ def load(
     options = dict(skip_bad=skip_bad, mode=mode, num_classes=num_classes, workers=workers)
     train = build(image_dir_for(train_file), train_file, **options)
     test = build(image_dir_for(test_file), test_file, **options) if test_file else None
-    classes = num_classes or _class_count(train_file, train, test_file, test)
-    return _as_data(train, test, [str(i) for i in range(classes)], path)
+    classes = num_classes or class_count(train_file, train, test_file, test)
+    layout = f"label files {train_file.name}" + (f" and {test_file.name}" if test_file else "")
+    return _as_data(train, test, [str(i) for i in range(classes)], path, layout)
 
 
-def _class_count(train_file: Path, train: ImageSet, test_file, test: ImageSet | None) -> int:
+def class_count(
+    train_file: Path, train: ImageSet, test_file: Path | None = None, test: ImageSet | None = None
+) -> int:
     """1 + the largest label, refused when that leaves classes without any training image.
 
     A typo such as 999 for 9 would otherwise make 1000 classes, 990 of them never seen;
@@ -550,11 +566,21 @@ def _class_count(train_file: Path, train: ImageSet, test_file, test: ImageSet | 
     suspects = sorted({int(v) for y in labels for v in np.unique(y) if v > missing[0]})
     source = train_file if np.isin(suspects, train.y).any() else test_file
     shown = ", ".join(map(str, suspects[:3])) + (", ..." if len(suspects) > 3 else "")
+    first = next(s for s in suspects if s in (train.y if source == train_file else test.y))
     raise TfnoteError(
-        f"{source}: label(s) {shown} make {classes} classes, but {len(missing)} of them have no "
-        f"training image (first: {int(missing[0])}); fix the labels, or set num_classes in "
-        "dataset_args if the gaps are meant"
+        f"{source}:{_line_of(source, first)}: label(s) {shown} make {classes} classes, but "
+        f"{len(missing)} of them have no training image (first: {int(missing[0])}); fix the"
+        " labels, or set --num-classes (num_classes in dataset_args) if the gaps are meant"
     )
+
+
+def _line_of(label_file: Path, label: int) -> int | str:
+    """The number of the first line of `label_file` that gives `label` (for the message)."""
+    for number, line in enumerate(_read_text(label_file).splitlines(), start=1):
+        fields = line.split()
+        if len(fields) == 2 and fields[1].lstrip("+-").isdigit() and int(fields[1]) == label:
+            return number
+    return "?"
 
 
 def load_folder(
@@ -574,12 +600,21 @@ def load_folder(
     if (path / "train").is_dir() and (path / "test").is_dir():
         train = build_folder(path / "train", **options)
         test = build_folder(path / "test", class_names=train.class_names, **options)
+        layout = "class folders train/<class>/ and test/<class>/"
     else:
         train, test = build_folder(path, **options), None
-    return _as_data(train, test, train.class_names, path)
+        layout = "class folders <class>/"
+    data = _as_data(train, test, train.class_names, path, layout)
+    # The folders are read class by class; validation "split" takes the last part of the
+    # training set, which would then be the last class alone. A fixed shuffle mixes them.
+    order = np.random.default_rng(0).permutation(len(data.x_train))
+    data.x_train, data.y_train = data.x_train[order], data.y_train[order]
+    return data
 
 
-def _as_data(train: ImageSet, test: ImageSet | None, class_names: list[str], path: Path) -> Data:
+def _as_data(
+    train: ImageSet, test: ImageSet | None, class_names: list[str], path: Path, layout: str
+) -> Data:
     if test is not None and test.x.shape[1:] != train.x.shape[1:]:
         raise TfnoteError(
             f"{path}: test images are {test.describe()}, training images {train.describe()}"
@@ -589,9 +624,12 @@ def _as_data(train: ImageSet, test: ImageSet | None, class_names: list[str], pat
         x_test, y_test = test.x, test.y
     else:
         x_train, y_train, x_test, y_test = hold_out(x_train, y_train, path)
+    if test is None:
+        layout += f"; no test set, so a fixed {TEST_FRACTION:.0%} is held out as one"
     skipped = len(train.skipped) + (len(test.skipped) if test else 0)
     info = {"train_cache": str(train.cache), "test_cache": str(test.cache) if test else None}
-    source = str(path) + (f" ({skipped} bad entries skipped)" if skipped else "")
+    info["layout"] = layout  # recorded in the run's model.json: how train and test were split
+    source = f"{path} ({layout}" + (f"; {skipped} bad entries skipped)" if skipped else ")")
     return Data(x_train, y_train, x_test, y_test, class_names, source=source, info=info)
 
 

@@ -10,6 +10,7 @@ import importlib
 from collections.abc import Callable
 
 from tfnote.errors import TfnoteError
+from tfnote.spec import CLASS_LOSSES  # losses that compare a score per class with a label
 
 FAMILIES = ("dense", "cnn", "inception", "resnet", "fast", "recurrent")
 
@@ -22,11 +23,13 @@ def all_models() -> dict[str, Callable]:
 
 
 def build_model(name: str, input_shape, num_classes: int, **args):
-    """Build model `name` for inputs of `input_shape` (without the batch axis).
+    """Build model `name` for inputs of `input_shape` (without the batch axis), called once.
 
     `name` is a registered model, or `FILE.py:FUNCTION`: your own builder, a function of
     (input_shape, num_classes) that returns a Keras model.
     """
+    import numpy as np
+
     if ".py:" in name:
         builder = builder_from_file(name)
     else:
@@ -46,11 +49,35 @@ def build_model(name: str, input_shape, num_classes: int, **args):
         ) from None
     if not hasattr(model, "fit"):
         raise TfnoteError(f"model {name!r} returned {type(model).__name__}, not a Keras model")
+    _check_input_shape(model, shape, name)
+    try:  # one call builds a subclassed model's weights, and finds any other misfit now
+        model(np.zeros((1, *shape), "float32"))
+    except Exception as e:  # noqa: BLE001 - Keras refuses a wrong input in many ways
+        raise TfnoteError(
+            f"model {name!r} cannot take inputs of shape {_shape(shape)}: {_first_line(e)}"
+        ) from None
     return model
 
 
-# Losses that compare a score per class with an integer label; the others compare numbers.
-CLASS_LOSSES = ("sparse_categorical_crossentropy",)
+def _check_input_shape(model, shape: tuple[int, ...], name: str) -> None:
+    """Refuse a model declared for other inputs (keras.Input((32, 32, 3)) on MNIST) in one line,
+    before Keras's own refusal: a 27-line traceback at the first call."""
+    try:
+        declared = tuple(model.inputs[0].shape[1:])
+    except (AttributeError, IndexError, TypeError, ValueError):  # a subclass: not declared
+        return
+    # Keras adds or drops a last axis of size 1 by itself: (28, 28) takes (28, 28, 1) images.
+    a, b = _without_last_one(declared), _without_last_one(shape)
+    fits = len(a) == len(b) and all(d is None or d == s for d, s in zip(a, b))
+    if not fits:
+        shown = "x".join("?" if d is None else str(d) for d in declared)
+        raise TfnoteError(
+            f"model {name!r} takes inputs of shape {shown}, not the data's {_shape(shape)}"
+        )
+
+
+def _without_last_one(shape: tuple) -> tuple:
+    return tuple(shape[:-1]) if len(shape) > 1 and shape[-1] == 1 else tuple(shape)
 
 
 def check_fits(model, data, loss: str, name: str = "the model") -> None:

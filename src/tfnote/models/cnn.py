@@ -1,4 +1,5 @@
-"""The course's classic convolutional networks (class 5): Baseline, LeNet5, AlexNet8, VGG16.
+"""The course's classic convolutional networks (class 5): Baseline, LeNet5, AlexNet8, VGG16,
+and a small CNN for a learner's own few hundred pictures (the own-images preset).
 
 Each one is a stack of "CBAPD" steps, the course's building block:
 
@@ -136,7 +137,38 @@ def vgg16(input_shape, num_classes: int) -> keras.Model:
     )
 
 
+def small_cnn(input_shape, num_classes: int, filters=(16, 32, 64, 64), dropout: float = 0.3):
+    """The own-images preset's net for a few hundred pictures of any size, grey or RGB.
+
+    One Conv(3x3)-BN-ReLU-MaxPool step per entry of `filters` (64x64 -> 4x4 with four),
+    then the average of each filter over the picture: about 60,000 weights, whatever the
+    picture's size, which a few hundred images can train (LeNet5's Dense head cannot).
+    """
+    steps = []
+    for count in filters:
+        steps += [
+            layers.Conv2D(count, 3, padding="same"),
+            # Keras's default momentum 0.99 needs hundreds of steps before the statistics
+            # used at test time fit: a few hundred images give 12 steps an epoch, and with
+            # 0.99 validation stayed at chance while training accuracy rose to 0.88.
+            layers.BatchNormalization(momentum=0.9),
+            layers.Activation("relu"),
+            layers.MaxPooling2D(2, padding="same"),  # "same": small pictures keep a pixel
+        ]
+    return keras.Sequential(
+        [
+            keras.Input(input_shape),
+            *steps,
+            layers.GlobalAveragePooling2D(),
+            layers.Dropout(dropout),
+            classifier(num_classes),
+        ],
+        name="small_cnn",
+    )
+
+
 MODELS = {
+    "small-cnn": small_cnn,
     "baseline": baseline,
     "lenet5": lenet5,
     "alexnet8": alexnet8,

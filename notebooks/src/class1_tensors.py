@@ -10,6 +10,13 @@
 # a `GradientTape`; class 3's six steps (六步法) then let Keras do it.
 
 # %%
+# TensorFlow prints C++ start-up notices (oneDNN, absl) when it loads: load it quietly.
+# TensorFlow 加载时会打印 C++ 启动信息（oneDNN、absl）：先安静地加载它。
+from tfnote.notebook import quiet_tensorflow
+
+quiet_tensorflow()
+
+# %%
 import time
 
 import matplotlib.pyplot as plt

@@ -10,6 +10,13 @@
 # `compile`; `fit`; `summary`. Here they train iris, MNIST and Fashion-MNIST.
 
 # %%
+# TensorFlow prints C++ start-up notices (oneDNN, absl) when it loads: load it quietly.
+# TensorFlow 加载时会打印 C++ 启动信息（oneDNN、absl）：先安静地加载它。
+from tfnote.notebook import quiet_tensorflow
+
+quiet_tensorflow()
+
+# %%
 # Step 1 / 第一步: import
 import keras
 import matplotlib.pyplot as plt

@@ -12,6 +12,13 @@
 # after a stop, its parameters written out, its curves drawn, then asked to read photos.
 
 # %%
+# TensorFlow prints C++ start-up notices (oneDNN, absl) when it loads: load it quietly.
+# TensorFlow 加载时会打印 C++ 启动信息（oneDNN、absl）：先安静地加载它。
+from tfnote.notebook import quiet_tensorflow
+
+quiet_tensorflow()
+
+# %%
 from pathlib import Path
 
 import keras

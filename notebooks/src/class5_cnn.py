@@ -12,6 +12,13 @@
 # pattern, CBAPD: Conv, BatchNorm, Activation, Pooling, Dropout.
 
 # %%
+# TensorFlow prints C++ start-up notices (oneDNN, absl) when it loads: load it quietly.
+# TensorFlow 加载时会打印 C++ 启动信息（oneDNN、absl）：先安静地加载它。
+from tfnote.notebook import quiet_tensorflow
+
+quiet_tensorflow()
+
+# %%
 import keras
 import matplotlib.pyplot as plt
 from keras import layers

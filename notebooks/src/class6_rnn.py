@@ -10,6 +10,13 @@
 # memory (its hidden state) from step to step, so its output can depend on what came before.
 
 # %%
+# TensorFlow prints C++ start-up notices (oneDNN, absl) when it loads: load it quietly.
+# TensorFlow 加载时会打印 C++ 启动信息（oneDNN、absl）：先安静地加载它。
+from tfnote.notebook import quiet_tensorflow
+
+quiet_tensorflow()
+
+# %%
 import keras
 import matplotlib.pyplot as plt
 import numpy as np

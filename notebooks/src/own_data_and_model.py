@@ -9,6 +9,13 @@
 # for 断点续训 (resume), 给图识物 (recognize a photo), and a report of the run.
 
 # %%
+# TensorFlow prints C++ start-up notices (oneDNN, absl) when it loads: load it quietly.
+# TensorFlow 加载时会打印 C++ 启动信息（oneDNN、absl）：先安静地加载它。
+from tfnote.notebook import quiet_tensorflow
+
+quiet_tensorflow()
+
+# %%
 import html
 import math
 from pathlib import Path

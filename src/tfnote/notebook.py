@@ -28,6 +28,14 @@ def quick() -> bool:
     return os.environ.get(QUICK_VARIABLE, "") not in ("", "0")
 
 
+def quiet_tensorflow() -> None:
+    """Import TensorFlow with its C++ start-up notices (oneDNN, CPU features, absl) sent
+    nowhere, as the CLI does: in a notebook they fill the first cell in pink."""
+    from tfnote import _tf
+
+    _tf.load()
+
+
 def ensure_installed(source: str, run=subprocess.run) -> list[str] | None:
     """pip-install tfnote from `source` (a git URL or a local folder) unless it is importable.
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 import time
@@ -37,7 +38,22 @@ def images(notebook: nbformat.NotebookNode) -> int:
     )
 
 
-def execute(path: Path, out: Path, cell_timeout: int) -> tuple[float, int]:
+TF_NOISE = re.compile(r"oneDNN|cpu_feature_guard|absl::")  # what tfnote.notebook hides
+
+
+def noise(notebook: nbformat.NotebookNode) -> list[str]:
+    """TensorFlow's C++ start-up lines that reached a cell's output (a learner sees them)."""
+    return [
+        line
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+        if output.get("name") == "stderr"
+        for line in output.get("text", "").splitlines()
+        if TF_NOISE.search(line)
+    ]
+
+
+def execute(path: Path, out: Path, cell_timeout: int) -> tuple[float, int, list[str]]:
     """Run one notebook in a scratch folder; write the executed copy to `out`."""
     notebook = nbformat.read(path, as_version=4)
     with tempfile.TemporaryDirectory(prefix=f"{path.stem}-") as scratch:
@@ -52,7 +68,7 @@ def execute(path: Path, out: Path, cell_timeout: int) -> tuple[float, int]:
             client.execute()
         finally:
             nbformat.write(notebook, out / path.name)
-        return time.perf_counter() - start, images(notebook)
+        return time.perf_counter() - start, images(notebook), noise(notebook)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     failures, total = [], 0.0
     for path in paths:
         try:
-            seconds, figures = execute(path, out, args.cell_timeout)
+            seconds, figures, noisy = execute(path, out, args.cell_timeout)
         except CellExecutionError as e:
             failures.append(f"{path.name}: a cell failed:\n{e}")
             print(f"  {path.name:34} FAILED (executed copy: {out / path.name})")
@@ -102,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {path.name:34} {seconds:6.1f} s  {figures:2d} figures")
         if figures == 0:
             failures.append(f"{path.name}: no figure in the outputs")
+        if noisy:
+            failures.append(f"{path.name}: TensorFlow's C++ log lines in a cell: {noisy[0]}")
     print(f"all: {total:.1f} s (budget {args.budget:.0f} s); executed copies in {out}")
     if total > args.budget:
         failures.append(f"the notebooks took {total:.0f} s, over the budget of {args.budget:.0f} s")

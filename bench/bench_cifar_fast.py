@@ -98,6 +98,7 @@ def fast_run(args, data) -> dict:
     pipeline), without the run folder: `tfnote train PRESET` runs the same network, data and
     optimizer; the run folder adds its checkpoints (about a second an epoch)."""
     from tfnote import _tf
+    from tfnote.augment import make_augmentation
     from tfnote.spec import get_preset
     from tfnote.train import adapt_model, compile_model, epoch_seeds, make_model, make_pipeline
 
@@ -111,7 +112,8 @@ def fast_run(args, data) -> dict:
     adapt_model(model, spec, data.x_train)
     steps = math.ceil(len(data.x_train) / spec.batch_size)
     compile_model(model, spec, steps_per_epoch=steps)
-    seeds = epoch_seeds(spec.seed)
+    augment = make_augmentation(spec, data.input_shape)  # the preset's flips and shifts
+    seeds = epoch_seeds(spec.seed, augment.layers)
     x_exact, y_exact = data.x_test[:EXACT], data.y_test[:EXACT]
     timeline = epoch_timeline(clock, x_exact, y_exact)
     print(
@@ -120,7 +122,7 @@ def fast_run(args, data) -> dict:
         flush=True,
     )
     model.fit(
-        make_pipeline(data.x_train, data.y_train, spec, seeds),
+        make_pipeline(data.x_train, data.y_train, spec, seeds, augment),
         epochs=spec.epochs,
         callbacks=[seeds, timeline],
         shuffle=False,  # the pipeline shuffles

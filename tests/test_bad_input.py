@@ -610,10 +610,10 @@ def test_disk_full_during_a_checkpoint_leaves_the_last_good_save(failing, tmp_pa
             _tiny_fit(run, epochs=3)
     assert _folder(run) == before
     if failing == "state.json":  # the run goes on from there once there is space again
-        from tfnote import run_folder
+        from tfnote import open_run
 
         _tiny_fit(run, epochs=3)
-        assert [row["epoch"] for row in run_folder.read_history(run)] == [1, 2, 3]
+        assert [row["epoch"] for row in open_run(run).history] == [1, 2, 3]
 
 
 def test_runs_keeps_the_quick_mark_of_a_run_whose_spec_is_missing(tmp_path, monkeypatch, capsys):

@@ -213,7 +213,7 @@ def test_preset_resumes_exactly_and_predicts(shared_data, tmp_path, cli):
     losses of an uninterrupted run: order, flips and shifts depend on (seed, epoch) alone,
     and Muon's momentum and the schedule's step come back from the checkpoint. Then
     `tfnote predict` reads the folder (custom layers, TTA) and agrees with the model."""
-    from tfnote import run_folder
+    from tfnote import open_run
 
     args = ["cifar10-fast", "--data-dir", str(shared_data), "--limit-train", "8000"]
     args += ["--limit-test", "500", "--epochs", "4"]
@@ -249,7 +249,7 @@ def test_preset_resumes_exactly_and_predicts(shared_data, tmp_path, cli):
     cifar = load_dataset("cifar10", data_dir=str(shared_data))
     photo = tmp_path / "first-test-image.png"
     Image.fromarray(cifar.x_test[0]).save(photo)
-    model, _ = run_folder.load_model(out)
+    model = open_run(out).load_model()
     expected = int(np.argmax(model.predict(cifar.x_test[:1] / 255, verbose=0)))
     result = cli("predict", out, photo, "--json")
     assert result.returncode == 0, result.stderr

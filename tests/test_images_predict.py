@@ -17,6 +17,7 @@ from PIL import Image
 
 from tfnote import predict
 from tfnote.errors import TfnoteError
+from tfnote.run_folder import ModelInfo
 
 
 @pytest.fixture(scope="session")
@@ -123,7 +124,7 @@ def test_rgb_cifar10_run_predicts_class_names(cifar_run, tmp_path):
     assert result.name in CIFAR10_NAMES and result.name == CIFAR10_NAMES[result.label]
     assert [name for _, name, _ in result.top][0] == result.name
     with pytest.raises(TfnoteError, match="grayscale models only"):
-        photo.prepare(path, {"input_shape": [32, 32, 3]}, mode="threshold")
+        photo.prepare(path, ModelInfo((32, 32, 3), 10), mode="threshold")
 
 
 # --- bad input: one clear error, exit code 2 --------------------------------------------

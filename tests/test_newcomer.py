@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from drawings import make_drawings
 
-from tfnote import run_folder, train
+from tfnote import open_run, train
 from tfnote.spec import get_preset
 
 
@@ -103,7 +103,7 @@ def test_the_result_line_names_the_last_and_the_best_epoch(shared_data, tmp_path
         f" accuracy {metrics['best']['accuracy']:.4f}, used by predict"
     ), line
     # the best epoch's score is what the weights predict loads give on the same images
-    model, _ = run_folder.load_model(tmp_path / "r")
+    model = open_run(tmp_path / "r").load_model()
     data = train.load_data(spec)
     guesses = model.predict(data.x_test.astype("float32") * spec.scale, verbose=0).argmax(-1)
     assert abs(np.mean(guesses == data.y_test) - metrics["best"]["accuracy"]) < 1e-6

@@ -17,7 +17,8 @@ import pytest
 from drawings import CLASSES, drawing, held_out_files, make_drawings
 from PIL import Image, ImageDraw
 
-from tfnote import predict, run_folder
+from tfnote import open_run, predict
+from tfnote.run_folder import ModelInfo, Run
 
 # Small and quick: 4 classes x 30 drawings of 32x32, the course's CNN baseline, 10 epochs
 # (about 6 s of training). The run's test accuracy is 0.53-0.75 with these; the point is
@@ -175,7 +176,7 @@ def test_a_plain_keras_script_with_28x28_inputs_predicts_photos(tmp_path, shared
     command = [sys.executable, str(script), str(shared_data), str(out)]
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 300
-    while (run_folder.read_state(out) or {}).get("epoch", 0) < 1:  # one epoch saved
+    while getattr(Run(out).state, "epoch", 0) < 1:  # one epoch saved
         assert process.poll() is None, process.communicate()[1]
         assert time.monotonic() < deadline
         time.sleep(0.05)
@@ -183,7 +184,7 @@ def test_a_plain_keras_script_with_28x28_inputs_predicts_photos(tmp_path, shared
     process.wait()
     again = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
-    assert run_folder.read_state(out)["epoch"] == 3
+    assert open_run(out).state.epoch == 3
     assert json.loads((out / "model.json").read_text())["input_shape"] == [28, 28]
 
     # The course's ten digit photos; a single dot on the web page's canvas is no digit, a
@@ -210,9 +211,8 @@ def test_a_self_made_set_like_mnist_keeps_mnists_recipe(shared_data):
     from tfnote.data.looks import measure
 
     x = load_dataset("mnist", data_dir=shared_data).x_train[:500]
-    info = {"input_shape": [28, 28, 1], "dataset": "image-label:DIR", "images": {}}
-    info["images"] = measure(x).to_dict()
-    info["class_names"] = [str(d) for d in range(10)]
+    info = ModelInfo((28, 28, 1), 10, dataset="image-label:DIR", images=measure(x))
+    info.class_names = [str(d) for d in range(10)]
     assert photo.choose_recipe(info)[0] == "mnist"
-    info["class_names"] = list("abcdefghij")  # letters drawn like MNIST: its own look
+    info.class_names = list("abcdefghij")  # letters drawn like MNIST: its own look
     assert photo.choose_recipe(info)[0] == "match"

@@ -13,6 +13,7 @@ from conftest import run_cli
 from drawings import make_drawings
 
 from tfnote.course_results import published
+from tfnote.run_folder import ResumeState
 from tfnote.spec import get_preset
 from tfnote.train import stopped_early
 
@@ -111,6 +112,6 @@ def test_early_stopping_counts_from_the_saved_best_epoch():
     neither forgets it nor starts it again."""
     spec = get_preset("own-images")
     patience = spec.early_stopping["patience"]
-    assert not stopped_early({"epoch": 5 + patience - 1, "best_epoch": 5}, spec)
-    assert stopped_early({"epoch": 5 + patience, "best_epoch": 5}, spec)
-    assert not stopped_early({"epoch": 30, "best_epoch": 1}, spec.replace(early_stopping=None))
+    assert not stopped_early(ResumeState(epoch=5 + patience - 1, best_epoch=5), spec)
+    assert stopped_early(ResumeState(epoch=5 + patience, best_epoch=5), spec)
+    assert not stopped_early(ResumeState(epoch=30, best_epoch=1), spec.replace(early_stopping=None))

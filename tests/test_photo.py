@@ -15,9 +15,11 @@ from PIL import Image
 
 from tfnote import photo, predict
 from tfnote.errors import TfnoteError
+from tfnote.run_folder import ModelInfo
 
-MNIST_INFO = {"input_shape": [28, 28, 1], "dataset": "mnist", "class_names": list("0123456789")}
-FASHION_INFO = {"input_shape": [28, 28, 1], "dataset": "fashion"}
+MNIST_INFO = ModelInfo((28, 28, 1), 10, list("0123456789"), dataset="mnist")
+FASHION_INFO = ModelInfo((28, 28, 1), 10, dataset="fashion")
+CIFAR_INFO = ModelInfo((32, 32, 3), 10, dataset="cifar10")
 
 
 # --- rendering test photos -------------------------------------------------------------------
@@ -155,7 +157,7 @@ def test_fashion_recipe_trims_to_longest_edge_28_and_centres():
 
 
 def test_whole_recipe_for_colour_models_keeps_the_photo():
-    info = {"input_shape": [32, 32, 3], "dataset": "cifar10"}
+    info = CIFAR_INFO
     sky = np.zeros((60, 80, 3), np.uint8)
     sky[..., 2] = np.linspace(120, 250, 80).astype(np.uint8)
     sky[20:40, 30:50] = (200, 40, 40)
@@ -181,7 +183,7 @@ def test_whole_recipe_for_colour_models_keeps_the_photo():
     ],
 )
 def test_recipe_chosen_from_the_run(info, recipe):
-    chosen, why = photo.choose_recipe(info)
+    chosen, why = photo.choose_recipe(ModelInfo.from_dict(info))
     assert chosen == recipe and why
     if not info.get("dataset"):
         assert "no dataset recorded" in why  # a user's own model: says how it chose
@@ -189,7 +191,7 @@ def test_recipe_chosen_from_the_run(info, recipe):
 
 def test_recipe_refuses_non_image_models():
     with pytest.raises(TfnoteError, match="not images"):
-        photo.choose_recipe({"input_shape": [60, 1]})
+        photo.choose_recipe(ModelInfo((60, 1), 1))
 
 
 # --- the level: clamped, sanity-checked, never a blank answer -----------------------------
@@ -239,7 +241,7 @@ def test_blank_photos_get_no_answer(kind):
 
 
 def test_a_flat_colour_photo_is_blank_for_colour_models_too():
-    info = {"input_shape": [32, 32, 3], "dataset": "cifar10"}
+    info = CIFAR_INFO
     blue = Image.new("RGB", (80, 60), (20, 40, 200))
     prepared = photo.prepare(blue, info)
     assert prepared.blank and "blank input" in prepared.warning
@@ -418,7 +420,7 @@ def runs(shared_data, tmp_path_factory) -> dict[str, tuple]:
     epochs (the bars are set for these): preset -> (run folder, model, info)."""
     from conftest import run_cli
 
-    from tfnote import run_folder
+    from tfnote import open_run
 
     out = tmp_path_factory.mktemp("photo-runs")
     runs = {}
@@ -426,7 +428,8 @@ def runs(shared_data, tmp_path_factory) -> dict[str, tuple]:
         args = ["train", preset, "--out", out / preset, "--quiet"]
         result = run_cli(*args, "--data-dir", shared_data) if preset == "p14" else run_cli(*args)
         assert result.returncode == 0, result.stderr
-        runs[preset] = (out / preset, *run_folder.load_model(out / preset))
+        run = open_run(out / preset)
+        runs[preset] = (out / preset, run.load_model(), run.info)
     return runs
 
 

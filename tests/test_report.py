@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tfnote import run_folder, runs
+from tfnote import open_run, runs
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -54,7 +54,7 @@ def run_dir(tmp_path_factory, shared_data) -> Path:
     (root / "running-unlocked" / "run.lock").unlink()
     then = time.time() - 3600
     os.utime(root / "interrupted" / "state.json", (then, then))
-    run_folder.lock(root / "running")
+    open_run(root / "running").lock()
     damaged = shutil.copytree(root / "class3" / "iris", root / "damaged")
     (damaged / "spec.json").write_text("{")
     prices = shutil.copytree(root / "class3" / "iris", root / "price-like")

@@ -12,7 +12,8 @@ import time
 import numpy as np
 import pytest
 
-from tfnote import TfnoteError, run_folder
+from tfnote import TfnoteError, open_run
+from tfnote.run_folder import Run
 
 # The course's p14 as a learner writes it: plain Keras, NumPy arrays, one extra callback.
 SCRIPT = textwrap.dedent(
@@ -61,13 +62,13 @@ def test_kill_minus_9_then_rerun_continues_a_plain_keras_script(script, shared_d
     out = tmp_path / "killed"
     process = _run(script, shared_data, out)
     deadline = time.monotonic() + 300
-    while (run_folder.read_state(out) or {}).get("epoch", 0) < 1:  # at least one saved epoch
+    while getattr(Run(out).state, "epoch", 0) < 1:  # at least one saved epoch
         assert process.poll() is None, process.communicate()[1]
         assert time.monotonic() < deadline
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    killed_at = run_folder.read_state(out)["epoch"]
+    killed_at = open_run(out).state.epoch
     assert 1 <= killed_at < 5 and not (out / "metrics.json").exists()
 
     again = _run(script, shared_data, out)
@@ -76,16 +77,16 @@ def test_kill_minus_9_then_rerun_continues_a_plain_keras_script(script, shared_d
     assert f"resuming {out} after epoch {killed_at} of 5" in stdout
     # The optimizer state came back: Adam counts the steps of all five epochs (60,000 / 32).
     assert "optimizer steps 9375" in stdout
-    history = run_folder.read_history(out)
+    history = open_run(out).history
     assert [row["epoch"] for row in history] == [1, 2, 3, 4, 5]
 
     straight = _run(script, shared_data, tmp_path / "straight")
     assert straight.communicate(timeout=600)[0].endswith("optimizer steps 9375\n")
-    resumed, uninterrupted = (run_folder.read_metrics(p) for p in (out, tmp_path / "straight"))
-    assert resumed["epochs"] == uninterrupted["epochs"] == 5
-    accuracy = "val_sparse_categorical_accuracy"
-    assert uninterrupted[accuracy] > 0.97
-    assert abs(resumed[accuracy] - uninterrupted[accuracy]) < 0.01
+    resumed, uninterrupted = (open_run(p).metrics for p in (out, tmp_path / "straight"))
+    assert resumed.epochs == uninterrupted.epochs == 5
+    assert uninterrupted.headline == "val_sparse_categorical_accuracy"  # chosen when written
+    assert uninterrupted.accuracy > 0.97
+    assert abs(resumed.accuracy - uninterrupted.accuracy) < 0.01
     for name in ("curves.png", "weights.txt", "summary.txt", "history.csv", "model.keras"):
         assert (out / name).stat().st_size > 0, name
     assert not list(out.rglob(".*"))  # no temporary files left behind
@@ -107,7 +108,7 @@ def test_a_finished_run_is_not_trained_again(script, shared_data, tmp_path):
         stdout, stderr = _run(script, shared_data, out, epochs=1).communicate(timeout=300)
     assert "already finished 1 epochs" in stdout, stderr
     assert "optimizer steps 1875" in stdout  # restored, not stepped again
-    assert len(run_folder.read_history(out)) == 1
+    assert len(open_run(out).history) == 1
 
 
 def _tiny_data(n=64):
@@ -139,14 +140,14 @@ def test_subclassed_models_resume_and_say_when_keras_cannot_save_them(tmp_path, 
     assert "resuming" in printed and "after epoch 2 of 3" in printed
     assert "model.keras not written: Keras cannot rebuild Net" in printed
     assert "get_config" in printed
-    assert [row["epoch"] for row in run_folder.read_history(tmp_path / "r")] == [1, 2, 3]
-    info = run_folder.read_info(tmp_path / "r")
-    assert info["input_shape"] == [4] and info["num_classes"] == 2
-    assert info["built_by"] == "own model"
+    assert [row["epoch"] for row in open_run(tmp_path / "r").history] == [1, 2, 3]
+    info = open_run(tmp_path / "r").info
+    assert info.input_shape == (4,) and info.num_classes == 2
+    assert info.built_by == "own model"
     for name in ("weights.txt", "curves.png", "best.weights.h5", "metrics.json"):
         assert (tmp_path / "r" / name).is_file()
     with pytest.raises(TfnoteError, match="no model.keras"):
-        run_folder.load_model(tmp_path / "r")
+        open_run(tmp_path / "r").load_model()
 
 
 def test_another_network_in_the_same_folder_is_refused(tmp_path):
@@ -168,7 +169,7 @@ def test_another_network_in_the_same_folder_is_refused(tmp_path):
             model.fit(x, y, epochs=epochs, verbose=0, callbacks=[callback])
     # fresh=True starts over instead
     model.fit(x, y, epochs=1, verbose=0, callbacks=[RunFolder(tmp_path / "r", fresh=True)])
-    assert run_folder.read_info(tmp_path / "r")["params"] == model.count_params()
+    assert open_run(tmp_path / "r").info.params == model.count_params()
 
 
 def test_a_diverging_run_stops_with_one_line(tmp_path):
@@ -205,11 +206,11 @@ def test_own_model_file_and_experiment_file_on_the_command_line(shared_data, tmp
     )
     result = cli("train", "tanh.toml", "--data-dir", shared_data, "--quiet", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    info = run_folder.read_info(tmp_path / "runs" / "tanh")
-    assert info["params"] == 28 * 28 * 32 + 32 + 33 * 10
-    assert run_folder.read_metrics(tmp_path / "runs" / "tanh")["accuracy"] > 0.8
-    spec = run_folder.read_spec(tmp_path / "runs" / "tanh")
-    assert spec.model == f"{tmp_path / 'mynet.py'}:build"  # absolute: resume finds it anywhere
+    run = open_run(tmp_path / "runs" / "tanh")
+    assert run.info.params == 28 * 28 * 32 + 32 + 33 * 10
+    assert run.metrics.accuracy > 0.8
+    spec = run.spec
+    assert str(spec.model) == f"{tmp_path / 'mynet.py'}:build"  # absolute: resume finds it anywhere
 
     result = cli(
         "train", "p14", "--model", "mynet.py:build", "--epochs", "1", "--limit-train", "2000",
@@ -262,7 +263,7 @@ def test_readme_python_runs_as_written(section, shared_data, tmp_path):
     )
     assert done.returncode == 0, done.stderr[-2000:]
     run = tmp_path / "runs" / ("mine" if section == "Your own model" else "mnist3")
-    assert run_folder.read_metrics(run)["epochs"] == 1
+    assert open_run(run).metrics.epochs == 1
     assert (run / "model.keras").is_file()
 
 

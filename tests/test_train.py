@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pytest
 
-from tfnote import run_folder, train
+from tfnote import open_run, train
 from tfnote.errors import TfnoteError
 from tfnote.spec import get_preset, presets
 
@@ -109,9 +109,10 @@ def test_subclassed_models_train_and_reload(preset, shared_data, tmp_path):
     if preset == "p11":
         spec = spec.replace(epochs=60)
     result = train.run(spec, tmp_path / preset, quiet=True)
-    model, info = run_folder.load_model(tmp_path / preset, "last")
-    assert info["model"].endswith("-subclass")
-    x = np.zeros((2, *info["input_shape"]), "float32")
+    run = open_run(tmp_path / preset)
+    model, info = run.load_model("last"), run.info
+    assert info.model.endswith("-subclass")
+    x = np.zeros((2, *info.input_shape), "float32")
     assert np.allclose(model(x), result.model(x), atol=1e-6)
 
 
@@ -207,10 +208,10 @@ def test_kill_minus_9_then_resume_finishes_the_run(shared_data, tmp_path, cli):
     assert resumed["epochs"] == 6
     assert abs(resumed["accuracy"] - straight.metrics["accuracy"]) < 0.015
     # The optimizer state came back: Adam's step counter counts the steps of all six epochs.
-    spec = run_folder.read_spec(out)
+    spec = open_run(out).spec
     model = train.make_model(spec, (28, 28, 1), 10)
     train.compile_model(model, spec, steps_per_epoch=1875)
-    run_folder.load_checkpoint(model, out, run_folder.read_state(out))
+    open_run(out).load_checkpoint(model)
     assert int(model.optimizer.iterations.numpy()) == 6 * 1875  # 60,000 images / batch 32
     assert not list((out / "checkpoints").glob(".*"))  # no temporary files left behind
 

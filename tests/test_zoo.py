@@ -90,7 +90,7 @@ def test_class5_presets_use_the_course_settings():
     for dataset in ("cifar10", "fashion"):
         for model in ZOO:
             spec = get_preset(f"{dataset}-{model}")
-            assert (spec.dataset, spec.model) == (dataset, model)
+            assert (str(spec.dataset), str(spec.model)) == (dataset, model)
             assert spec.scale == pytest.approx(1 / 255)
             assert (spec.optimizer, spec.lr, spec.batch_size, spec.epochs) == ("adam", 0.001, 32, 5)
             assert spec.loss == "sparse_categorical_crossentropy" and not spec.from_logits

@@ -5,6 +5,8 @@
     model = keras.Sequential([...])
     model.compile(...)
     model.fit(..., callbacks=[tfnote.RunFolder("runs/mine", data=data, scale=1 / 255)])
+    run = tfnote.open_run("runs/mine")      # its typed records: run.info, run.metrics...
+    model = run.load_model()                # the best epoch's weights
 
 Importing this package is cheap: TensorFlow is imported only when something needs it
 (`tfnote.RunFolder` is a Keras callback, so asking for it imports Keras), so
@@ -14,7 +16,7 @@ Importing this package is cheap: TensorFlow is imported only when something need
 from tfnote.errors import TfnoteError
 
 __version__ = "0.1.0"
-__all__ = ["Data", "RunFolder", "TfnoteError", "__version__", "load_dataset", "run"]
+__all__ = ["Data", "RunFolder", "TfnoteError", "__version__", "load_dataset", "open_run", "run"]
 
 
 def __getattr__(name: str):
@@ -27,6 +29,10 @@ def __getattr__(name: str):
         from tfnote.callback import RunFolder
 
         return RunFolder
+    if name == "open_run":  # a run folder's typed records, without TensorFlow
+        from tfnote.run_folder import open_run
+
+        return open_run
     if name == "run":
         from tfnote.train import run
 

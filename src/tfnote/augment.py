@@ -12,17 +12,26 @@ to training batches only; validation and test data are never augmented):
     >>> from tfnote.augment import augmentation
     >>> augment = augmentation("mnist")
     >>> x_augmented = augment(x_batch, training=True)   # x_batch: (N, H, W, C) floats
+
+AUGMENTATIONS maps every name a spec's `augment` may take to a builder: the course's
+presets above, and the fast CIFAR-10 recipe's flip-shift (tfnote.flip_shift).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from tfnote import _tf
 from tfnote.errors import TfnoteError
+
+if TYPE_CHECKING:
+    from tfnote.spec import Spec
 
 # name -> the course's settings. Angles in degrees, shifts and zoom as fractions of the size.
 PRESETS: dict[str, dict] = {
@@ -82,6 +91,56 @@ def augmentation(name: str, seed: int | None = None):
     if settings["flip"]:
         steps.append(layers.RandomFlip("horizontal", seed=seed_of(3)))
     return keras.Sequential(steps, name=f"augment_{name}")
+
+
+@dataclass(frozen=True)
+class Augmentation:
+    """How the trainer augments training batches (tfnote.train.make_pipeline), in one of
+    two ways:
+
+    layers      random Keras layers, run on one batch at a time: they share one seed
+                state, which the trainer sets at each epoch (tfnote.train.epoch_seeds)
+    by_index    a function of (batch, its images' places in the training set, epoch,
+                seed) alone, run where the shuffled batches are gathered
+    """
+
+    layers: Any = None
+    by_index: Callable | None = None
+
+
+def _course_preset(name: str) -> Callable[[Spec, tuple], Augmentation]:
+    return lambda spec, sample_shape: Augmentation(layers=augmentation(name))
+
+
+def _flip_shift(spec: Spec, sample_shape: tuple) -> Augmentation:
+    """Alternating flips and 2-pixel reflected shifts (the fast CIFAR-10 recipe's)."""
+    if not spec.shuffle:  # it is applied where the shuffled batches are gathered
+        raise TfnoteError("augment flip-shift needs shuffle = true")
+    if len(sample_shape) != 3:
+        raise TfnoteError(
+            f"augment flip-shift needs images (height, width, channels); "
+            f"{spec.dataset} has samples of shape {sample_shape}"
+        )
+    from tfnote.flip_shift import flip_shift
+
+    return Augmentation(by_index=flip_shift)
+
+
+# name -> builder (the spec, one training sample's shape) -> Augmentation
+AUGMENTATIONS: dict[str, Callable[[Spec, tuple], Augmentation]] = {
+    **{name: _course_preset(name) for name in PRESETS},
+    "flip-shift": _flip_shift,
+}
+
+
+def make_augmentation(spec: Spec, sample_shape: tuple) -> Augmentation:
+    """The spec's `augment` (None: no augmentation) for training samples of `sample_shape`."""
+    name = spec.augment
+    if name is None:
+        return Augmentation()
+    if name not in AUGMENTATIONS:
+        raise TfnoteError(f"unknown augmentation {name!r}; choose from {', '.join(AUGMENTATIONS)}")
+    return AUGMENTATIONS[name](spec, tuple(int(d) for d in sample_shape))
 
 
 def describe(name: str) -> str:

@@ -8,7 +8,8 @@ saved epoch, with the optimizer's state (the way Keras's BackupAndRestore moves 
 epoch in `on_train_begin`); a finished run is not trained again. The folder ends with
 the course's artifacts: history, curves.png, weights.txt, summary.txt, the best weights,
 metrics.json and the model as model.keras (tfnote.run_folder lists them), so `tfnote
-predict`, `params` and `curves` work on it. `tfnote train` uses this same callback.
+predict`, `params` and `curves` work on it (and `tfnote.open_run` reads it). `tfnote
+train` uses this same callback.
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
-from tfnote import _tf, outputs, run_folder, runs
+from tfnote import _tf, outputs, runs
 from tfnote.data.looks import image_shape
 from tfnote.data.looks import measure as looks_of
 from tfnote.errors import TfnoteError
+from tfnote.run_folder import Metrics, ModelInfo, ResumeState, Run
+from tfnote.run_folder.records import task_facts
 
 _, keras = _tf.load()
 
@@ -106,11 +109,10 @@ class RunFolder(keras.callbacks.Callback):
         super().__init__()
         _check_arguments(path, scale, class_names, monitor)
         self.board = (
-            keras.callbacks.TensorBoard(str(run_folder.tensorboard_dir(path)))
-            if tensorboard
-            else None
+            keras.callbacks.TensorBoard(str(Run(path).tensorboard_dir)) if tensorboard else None
         )
         self.path = Path(path)
+        self.run = Run(path)
         self.data = data
         self.scale = None if scale is None else float(scale)  # a NumPy number too
         self.class_names = list(class_names or ()) or (
@@ -121,7 +123,7 @@ class RunFolder(keras.callbacks.Callback):
         self.title = title or (spec.title or spec.name if spec is not None else self.path.name)
         self.spec = spec
         self.verbose = verbose
-        self.state: dict = {}
+        self.state = ResumeState()
         self.ctrl_c_pressed = False
         self._previous_handler = None
 
@@ -129,25 +131,27 @@ class RunFolder(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         self.epochs = self.params.get("epochs") or 0
-        run_folder.lock(self.path)  # one writer at a time
+        run = self.run
+        run.lock()  # one writer at a time
+        run.forget()  # read what is on disk now
         if self.fresh:
-            run_folder.clear(self.path)
+            run.clear()
             self.fresh = False  # a second fit() on this callback continues
-        state = run_folder.read_state(self.path)
-        run_folder.clean_leftovers(self.path, state)
-        self.state = state or {"epoch": 0, "history": [], "best": None, "train_seconds": 0.0}
+        state = run.state
+        run.clean_leftovers()
+        self.state = state or ResumeState()
         if self.spec is not None:  # kept beside spec.json: `tfnote runs` marks a quick run
-            self.state["scaled_down"] = runs.scaled_down(self.spec)  # even without that file
+            self.state.scaled_down = runs.scaled_down(self.spec)  # even without that file
         if self.data is not None:
             self._check_data(self.data.fingerprint())
         self.recorded = False
         if state is not None:
             # A subclassed model gets its weights at its first call: make them now, so the
             # checkpoint has somewhere to go.
-            self._build(run_folder.read_info(self.path)["input_shape"])
+            self._build(run.info.input_shape)
             self._record()
-            run_folder.load_checkpoint(self.model, self.path, self.state)
-            done = self.state["epoch"]
+            run.load_checkpoint(self.model, self.state)
+            done = self.state.epoch
             self.model._initial_epoch = done  # where fit's epoch loop starts (as Keras's own)
             if self.verbose and done < self.epochs:
                 print(f"resuming {self.path} after epoch {done} of {self.epochs}")
@@ -186,19 +190,19 @@ class RunFolder(keras.callbacks.Callback):
             self.board.on_test_end(logs)
 
     def _check_data(self, fingerprint: str) -> None:
-        saved = self.state.get("data_fingerprint")
+        saved = self.state.data_fingerprint
         if saved is not None and saved != fingerprint:
             self.release()
             raise TfnoteError(
                 f"{self.path} was trained on other data (a different dataset, or the same one"
                 " changed); use --fresh (fresh=True) or another folder"
             )
-        self.state["data_fingerprint"] = fingerprint
+        self.state.data_fingerprint = fingerprint
 
     def release(self) -> None:
         """Give up the folder's lock (and Ctrl-C handling): fit ended, or failed."""
         self._restore_ctrl_c()
-        run_folder.release(self.path)
+        self.run.release()
 
     def _build(self, input_shape) -> None:
         if self.model.built or input_shape is None:
@@ -210,20 +214,20 @@ class RunFolder(keras.callbacks.Callback):
 
     def _record(self) -> None:
         """Write spec.json and model.json; refuse a folder that holds another network."""
-        saved = self.state.get("signature")
+        saved = self.state.signature
         if saved is not None and saved != signature(self.model):
             self.release()
             raise TfnoteError(
                 f"{self.path} holds a run of a different model; use another folder or"
                 " fresh=True (--fresh) to start over"
             )
-        self.state["signature"] = signature(self.model)
+        self.state.signature = signature(self.model)
         if self.spec is not None:
-            run_folder.write_spec(self.path, self.spec)
-        run_folder.write_info(self.path, self._info())
+            self.run.write_spec(self.spec)
+        self.run.write_info(self._info())
         self.recorded = True
 
-    def _info(self) -> dict:
+    def _info(self) -> ModelInfo:
         """model.json: what a reader needs to use the model without the training script."""
         model = self.model
         if getattr(model, "inputs", None):
@@ -231,29 +235,26 @@ class RunFolder(keras.callbacks.Callback):
         else:  # a subclassed model knows the shape of its first call
             input_shape = tuple(next(iter(model._build_shapes_dict.values()))[1:])
         output = model(np.zeros((1, *input_shape), "float32"), training=False)
-        info = {
-            "built_by": f"preset {self.spec.name}" if self.spec is not None else "own model",
-            "model_class": type(model).__name__,
-            "input_shape": [int(d) for d in input_shape],
-            "num_classes": int(output.shape[-1]),
-            "class_names": self.class_names,
-            "scale": self.scale,
-            "params": int(model.count_params()),
-            "title": self.title,
-        }
+        info = ModelInfo(
+            input_shape=tuple(int(d) for d in input_shape),
+            num_classes=int(output.shape[-1]),
+            class_names=self.class_names,
+            scale=self.scale,
+            params=int(model.count_params()),
+            title=self.title,
+            built_by=f"preset {self.spec.name}" if self.spec is not None else "own model",
+            model_class=type(model).__name__,
+        )
         if self.spec is not None:  # how to rebuild it without model.keras
-            info.update(model=self.spec.model, model_args=self.spec.model_args)
-            info.update(dataset=self.spec.dataset)
+            info.model, info.model_args = str(self.spec.model), self.spec.model_args
+            info.dataset = str(self.spec.dataset)
         if self.data is not None:
-            info.update(
-                dataset=info.get("dataset") or self.data.name,
-                data_source=self.data.source,
-                info=self.data.info,
-            )
+            info.dataset = info.dataset or self.data.name
+            info.data_source = self.data.source
+            info.task = task_facts(self.data.info)
             # How the training images look: predict makes a photo look the same.
-            looks = looks_of(self.data.x_train)
-            if looks is not None and image_shape(input_shape) is not None:
-                info["images"] = looks.to_dict()
+            if image_shape(input_shape) is not None:
+                info.images = looks_of(self.data.x_train)
         return info
 
     # --- each epoch: history, best weights, resume state ----------------------------------
@@ -268,13 +269,13 @@ class RunFolder(keras.callbacks.Callback):
                 f"the loss became {row['loss']} in epoch {epoch + 1}: training diverged"
                 " (try a smaller learning rate); the last good checkpoint is kept"
             )
-        self.state["history"].append(row)
-        self.state["epoch"] = epoch + 1
+        self.state.history.append(row)
+        self.state.epoch = epoch + 1
         if self.board is not None:
             self.board.on_epoch_end(epoch, logs)
         key = self._monitor_key(row)
-        if key in row and _better(key, row[key], self.state.get("best")):
-            self.state.update(best=row[key], best_epoch=epoch + 1, monitor=key)
+        if key in row and _better(key, row[key], self.state.best):
+            self.state.best, self.state.best_epoch, self.state.monitor = row[key], epoch + 1, key
             # Kept in memory and written with the resume state: writing an HDF5 file after
             # every better epoch took 15 of 20 s in a 100-epoch letters run.
             self.best_weights = self.model.get_weights()
@@ -289,19 +290,19 @@ class RunFolder(keras.callbacks.Callback):
         """The value that picks the best epoch; "auto" switches to val_loss once it appears."""
         if self.monitor != "auto":
             return self.monitor
-        if "val_loss" in row and self.state.get("monitor") != "val_loss":
-            self.state["best"] = None  # validated epochs compete only with each other
-        if "val_loss" in row or self.state.get("monitor") == "val_loss":
+        if "val_loss" in row and self.state.monitor != "val_loss":
+            self.state.best = None  # validated epochs compete only with each other
+        if "val_loss" in row or self.state.monitor == "val_loss":
             return "val_loss"
         return "loss"
 
     def _save_state(self):
         """Write the checkpoint, the best weights (if they changed) and the resume state."""
         now = time.monotonic()
-        self.state["train_seconds"] = self.state.get("train_seconds", 0.0) + now - self.started
+        self.state.train_seconds += now - self.started
         self.started = self.last_save = now
         try:
-            run_folder.save_state(self.path, self.model, self.state, self.best_weights)
+            self.run.save_state(self.model, self.state, self.best_weights)
         except TfnoteError:  # a full disk: training stops, and the folder is free again
             self.release()
             raise
@@ -316,13 +317,13 @@ class RunFolder(keras.callbacks.Callback):
         self.model._initial_epoch = None  # a later fit() on this model starts where it asks
         if self.unsaved:
             self._save_state()
-        history = self.state["history"]
-        run_folder.write_artifacts(self.path, self.model, history, self.title)
-        problem = run_folder.save_model(self.path, self.model)
+        history = self.state.history
+        self.run.write_artifacts(self.model, history, self.title)
+        problem = self.run.save_model(self.model)
         if problem:
             print(f"tfnote: note: {problem}")
         if history:
-            run_folder.write_metrics(self.path, self.summary(history[-1]))
+            self.run.write_metrics(Metrics.from_dict(self.summary(history[-1])))
         self.release()
 
     def summary(self, last_row: dict | None = None) -> dict:
@@ -331,17 +332,17 @@ class RunFolder(keras.callbacks.Callback):
         return {
             **({"evaluated_on": "last epoch"} if scores else {}),
             **scores,
-            "epochs": self.state["epoch"],
-            "train_seconds": round(self.state.get("train_seconds", 0.0), 2),
+            "epochs": self.state.epoch,
+            "train_seconds": round(self.state.train_seconds, 2),
             "params": int(self.model.count_params()),
-            "best_epoch": self.state.get("best_epoch"),
-            "monitor": self.state.get("monitor"),
-            **({"scaled_down": self.state["scaled_down"]} if self.state.get("scaled_down") else {}),
+            "best_epoch": self.state.best_epoch,
+            "monitor": self.state.monitor,
+            **({"scaled_down": self.state.scaled_down} if self.state.scaled_down else {}),
         }
 
     @property
     def history(self) -> list[dict]:
-        return self.state.get("history", [])
+        return self.state.history
 
     # --- Ctrl-C: stop at a safe point ------------------------------------------------------
     # Python runs a signal's handler wherever the main thread happens to be. When that is a
@@ -373,7 +374,8 @@ class RunFolder(keras.callbacks.Callback):
 
     def _stop(self):
         self.release()
-        saved = (run_folder.read_state(self.path) or {}).get("epoch", 0)
+        self.run.forget()
+        saved = self.run.state.epoch if self.run.state else 0
         raise KeyboardInterrupt(f"epoch {saved} is saved in {self.path}")
 
     on_test_batch_end = on_train_batch_end

@@ -31,10 +31,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tfnote import _tf, atomic, report, run_folder, runs
+from tfnote import _tf, atomic, report, runs
 from tfnote.course_results import OPTIMIZER_SECONDS, published
 from tfnote.errors import TfnoteError
 from tfnote.report import Markup, esc
+from tfnote.run_folder import Run
 
 CLASSES = {
     1: "Class 1 — the first neural network (raw TensorFlow)",
@@ -122,12 +123,11 @@ def _outcome(**kw) -> dict:
 
 def finished_with(folder: Path, spec) -> bool:
     """Whether `folder` holds a finished run of exactly `spec`."""
-    if not run_folder.has_spec(folder):
-        return False
     try:
-        same = run_folder.read_spec(folder).to_dict() == spec.to_dict()
+        old = Run(folder).spec
     except TfnoteError:
         return False
+    same = old is not None and old.to_dict() == spec.to_dict()
     return same and runs.describe(folder).status == "finished"
 
 
@@ -138,12 +138,9 @@ def train(ctx: Context, spec, name: str) -> tuple[Path, bool]:
         return folder, False
     from tfnote import train as training
 
-    fresh = False
-    if run_folder.has_spec(folder):  # another setting (a --quick run, then a full one): redo
-        old = run_folder.read_spec(folder).to_dict()
-        new = spec.to_dict()
-        fresh = any(old.get(k) != new[k] for k in new if k not in run_folder.FREE_FIELDS)
-        fresh = fresh or new["epochs"] < old.get("epochs", 0)
+    run = Run(folder)
+    # another setting (a --quick run, then a full one): redo
+    fresh = run.spec is not None and (not run.same_settings(spec) or spec.epochs < run.spec.epochs)
     try:
         training.run(spec, folder, quiet=True, fresh=fresh, tensorboard=ctx.tensorboard)
     finally:
@@ -155,13 +152,11 @@ def train_program(preset: str, kind: str, **changes) -> Callable[[Context], dict
     def run(ctx: Context) -> dict:
         spec = ctx.spec(preset, kind, **changes)
         folder, trained = train(ctx, spec, preset)
-        if spec.dataset.partition(":")[0] == "prices" and (
-            trained or run_folder.read_forecast(folder) is None
-        ):
+        if spec.dataset.kind == "prices" and (trained or Run(folder).forecast is None):
             from tfnote import forecast
 
             forecast.report_run(folder)  # forecast.json/png: price units, beside naive ones
-        if spec.dataset.startswith("letters"):
+        if spec.dataset.kind == "letters":
             return _outcome(runs=[_rel(ctx, folder)], text=_letters_text(folder))
         return _outcome(runs=[_rel(ctx, folder)])
 
@@ -176,14 +171,17 @@ def _letters_text(folder: Path) -> str:
     """Every window of the alphabet and the letter the model expects next."""
     from tfnote.data import letters
 
-    info = run_folder.read_info(folder).get("info", {})
-    alphabet, window = info["alphabet"], info["window"]
-    model, _ = run_folder.load_model(folder)
+    run = Run(folder)
+    facts = run.info.letters
+    if facts is None:
+        raise TfnoteError(f"{folder} is not a letters run")
+    alphabet, window = facts.alphabet, facts.window
+    model = run.load_model()
     starts = range(len(alphabet) - window) if len(alphabet) > 5 else range(len(alphabet))
     lines = []
     for s in list(starts)[:8]:
         text = "".join(alphabet[(s + k) % len(alphabet)] for k in range(window))
-        lines.append(f"{text} -> {letters.predict_next(model, info, text)}")
+        lines.append(f"{text} -> {letters.predict_next(model, facts, text)}")
     return "predictions (input -> next letter):\n" + "\n".join(lines)
 
 
@@ -383,18 +381,18 @@ def _resume(ctx: Context) -> dict:
         if not finished_with(folder, first):
             train(ctx, first, "mnist-resume")
         lines.append(f"trained {first.epochs} epoch(s), then stopped (as if interrupted)")
-        state = run_folder.read_state(folder)
-        lines.append(f"state.json: epoch {state['epoch']}, checkpoint {state['checkpoint']}")
+        state = Run(folder).state
+        lines.append(f"state.json: epoch {state.epoch}, checkpoint {state.checkpoint}")
         train(ctx, spec, "mnist-resume")
         lines.append(f"called again with epochs={spec.epochs}: continued after that epoch")
-    history = run_folder.read_history(folder)
+    history = Run(folder).history
     lines.append("epochs in the history: " + ", ".join(str(r["epoch"]) for r in history))
     return _outcome(runs=[_rel(ctx, folder)], text="\n".join(lines))
 
 
 def _weights_txt(ctx: Context) -> dict:
     folder = ctx.folder("mnist-resume")
-    path = run_folder.weights_txt_path(folder)
+    path = Run(folder).weights_txt_path
     if not path.is_file():
         raise TfnoteError(f"{path} is missing (the resume program did not finish)")
     with path.open(encoding="utf-8") as f:
@@ -406,7 +404,7 @@ def _weights_txt(ctx: Context) -> dict:
 
 def _curves(ctx: Context) -> dict:
     folder = ctx.folder("mnist-resume")
-    path = run_folder.curves_path(folder)
+    path = Run(folder).curves_path
     if not path.is_file():
         raise TfnoteError(f"{path} is missing (the resume program did not finish)")
     return _outcome(figures=[(_rel(ctx, path), "accuracy | loss, training and validation")])
@@ -602,6 +600,14 @@ def _clock(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
+def _read_manifest(path: Path) -> dict:
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise TfnoteError(f"{path}: cannot read ({e})") from None
+    return manifest if isinstance(manifest, dict) else {}
+
+
 def run_course(
     out: str | Path = "runs/course",
     scale: str = "quick",
@@ -622,7 +628,7 @@ def run_course(
     chosen = select(programs(), only)
     ctx.out.mkdir(parents=True, exist_ok=True)
     manifest_path = ctx.out / MANIFEST
-    manifest = run_folder.read_json(manifest_path) if manifest_path.is_file() else {}
+    manifest = _read_manifest(manifest_path) if manifest_path.is_file() else {}
     entries: dict = manifest.get("programs", {}) if manifest.get("scale") == scale else {}
     started = time.monotonic()
     with _data_folder(ctx.data_dir):

@@ -29,6 +29,7 @@ from tfnote import plots
 from tfnote.data.prices import PriceFacts, differences
 from tfnote.dm_test import LEVEL, DMResult, dm_test
 from tfnote.errors import TfnoteError
+from tfnote.run_folder import ForecastRecord, Run, open_run
 
 ON_TEST = "chosen on the test days"  # said wherever such a run's scores appear
 
@@ -139,7 +140,7 @@ def selected_on(spec, checkpoint: str = "best") -> str:
 
 
 def evaluate_run(
-    run_dir: str | Path, data_dir: str | None = None, checkpoint: str = "best"
+    run: Run | str | Path, data_dir: str | None = None, checkpoint: str = "best"
 ) -> Forecast:
     """Reload a finished price run (its data, checked against the run's, and weights).
 
@@ -147,16 +148,18 @@ def evaluate_run(
     `prices:FILE` run also a file. Scoring is refused when any test day of that data is
     one of the run's training days; the run's own scaling is used, not a new fit.
     """
-    from tfnote import run_folder, train
+    from tfnote import train
 
-    run_dir = Path(run_dir)
-    spec = run_folder.read_spec(run_dir)
-    if spec.dataset.partition(":")[0] != "prices":
-        raise TfnoteError(f"{run_dir} was trained on {spec.dataset!r}, not on prices")
-    trained = PriceFacts.from_dict(run_folder.read_info(run_dir).get("info") or {})
+    run = run if isinstance(run, Run) else open_run(run)
+    spec = run.require_spec()
+    if spec.dataset.kind != "prices":
+        raise TfnoteError(f"{run.path} was trained on '{spec.dataset}', not on prices")
+    trained = run.info.prices
+    if trained is None:
+        raise TfnoteError(f"{run.path}: not the facts of a price run (dataset prices)")
     data = train.load_data(_scoring_spec(spec, trained, data_dir))
     notes = check_other_data(trained, PriceFacts.from_dict(data.info))
-    model, _ = run_folder.load_model(run_dir, checkpoint)
+    model = run.load_model(checkpoint)
     result = evaluate(
         model, data, name=spec.name, scale=spec.scale, selected_on=selected_on(spec, checkpoint)
     )
@@ -169,8 +172,7 @@ def _scoring_spec(spec, trained: PriceFacts, data_dir: str | None):
     args = {**spec.dataset_args, "scaling": trained.scaling}
     if data_dir is None:
         return spec.replace(dataset_args=args)
-    dataset = spec.dataset
-    file = spec.dataset.partition(":")[2]
+    dataset, file = spec.dataset, spec.dataset.arg
     if file:  # prices:FILE reads FILE whatever data_dir says: point it at the other copy
         place = Path(data_dir).expanduser()
         dataset = f"prices:{place if place.is_file() else place / Path(file).name}"
@@ -350,10 +352,11 @@ def plot(result: Forecast, path: str | Path) -> Path:
     return plots.save(fig, path)
 
 
-def to_json(result: Forecast) -> dict:
+def to_record(result: Forecast) -> ForecastRecord:
+    """What forecast.json keeps of `result`."""
     facts = result.facts
-    return {
-        "data": {
+    return ForecastRecord(
+        data={
             "file": facts.file,
             "filter": facts.filter,
             "rows": facts.rows,
@@ -362,36 +365,36 @@ def to_json(result: Forecast) -> dict:
             "fingerprint": facts.fingerprint,
             "train_dates": facts.train_dates,
         },
-        "target": result.target,
-        "selected_on": result.selected_on,
-        "verdict": result.verdict,
-        "p_value": result.dm.p_value,
-        "dm_statistic": result.dm.statistic,
-        "best_naive": result.best_naive,
-        "beats_naive": result.beats_naive,
-        "scores": result.scores,
-        "summary": verdict_line(result),
-        "selection": selection_text(result.selected_on),
-        "notes": result.notes,
-        "warnings": facts.warnings,
-        "dates": result.dates,
-        "real": result.real.tolist(),
-        "predicted": result.predicted.tolist(),
-        "naive": {c: v.tolist() for c, v in result.naive.items()},
-    }
+        target=result.target,
+        selected_on=result.selected_on,
+        verdict=result.verdict,
+        p_value=result.dm.p_value,
+        dm_statistic=result.dm.statistic,
+        best_naive=result.best_naive,
+        beats_naive=result.beats_naive,
+        scores=result.scores,
+        summary=verdict_line(result),
+        selection=selection_text(result.selected_on),
+        notes=result.notes,
+        warnings=facts.warnings,
+        dates=result.dates,
+        real=result.real.tolist(),
+        predicted=result.predicted.tolist(),
+        naive={c: v.tolist() for c, v in result.naive.items()},
+    )
 
 
-def save(result: Forecast, run_dir: str | Path) -> tuple[Path, Path]:
+def save(result: Forecast, run: Run | str | Path) -> tuple[Path, Path]:
     """Write RUN/forecast.json (scores, verdict, per-day prices) and RUN/forecast.png."""
-    from tfnote import run_folder
+    run = run if isinstance(run, Run) else Run(run)
+    json_path = run.write_forecast(to_record(result))
+    plot(result, run.forecast_plot_path)
+    return json_path, run.forecast_plot_path
 
-    json_path = run_folder.write_forecast(run_dir, to_json(result))
-    plot(result, run_folder.forecast_plot_path(run_dir))
-    return json_path, run_folder.forecast_plot_path(run_dir)
 
-
-def report_run(run_dir: str | Path, data_dir: str | None = None, checkpoint: str = "best") -> str:
+def report_run(run: Run | str | Path, data_dir: str | None = None, checkpoint: str = "best") -> str:
     """Evaluate a price run, write forecast.json and forecast.png, return the text table."""
-    result = evaluate_run(run_dir, data_dir=data_dir, checkpoint=checkpoint)
-    json_path, png_path = save(result, run_dir)
+    run = run if isinstance(run, Run) else open_run(run)
+    result = evaluate_run(run, data_dir=data_dir, checkpoint=checkpoint)
+    json_path, png_path = save(result, run)
     return f"{table(result)}\nwrote {json_path} and {png_path}"

@@ -50,6 +50,7 @@ from pathlib import Path
 import numpy as np
 
 from tfnote.errors import TfnoteError
+from tfnote.run_folder import ModelInfo
 
 MODES = ("auto", "threshold", "subtract", "invert", "none")
 RECIPES = ("auto", "mnist", "fashion", "whole", "match")
@@ -389,37 +390,35 @@ def _box(mask: np.ndarray) -> tuple[int, int, int, int]:
 # --- choosing the recipe ---------------------------------------------------------------------
 
 
-def input_image_shape(info: dict) -> tuple[int, int, int]:
+def input_image_shape(info: ModelInfo) -> tuple[int, int, int]:
     """(height, width, channels) of the run's inputs; (H, W), the course's p14 style
     keras.Input((28, 28)), is a grey image. Raises TfnoteError for a model of other inputs."""
     from tfnote.data.looks import image_shape
 
-    shape = info.get("input_shape") or []
-    found = image_shape(shape) if all(isinstance(d, int) for d in shape) else None
+    shape = info.input_shape
+    found = image_shape(shape)
     if found is None:
         raise TfnoteError(f"the model takes inputs of shape {tuple(shape)}, not images")
     return found
 
 
-def choose_recipe(info: dict) -> tuple[str, str]:
+def choose_recipe(info: ModelInfo) -> tuple[str, str]:
     """(recipe, reason) for a run: from its dataset, then from how its training images
     looked (model.json's "images"), else from its input shape and classes."""
-    from tfnote.data import ALIASES
+    from tfnote.data import DatasetRef
     from tfnote.data.images import FASHION_NAMES
-    from tfnote.data.looks import ImageLooks
 
     height, width, channels = input_image_shape(info)
-    dataset = info.get("dataset") or None
-    kind = dataset.partition(":")[0] if isinstance(dataset, str) else None
-    kind = ALIASES.get(kind, kind)
+    dataset = info.dataset or None
+    kind = DatasetRef.parse(dataset, check=False).kind if dataset else None
     if kind == "mnist":
         return "mnist", "trained on MNIST: fit in 20x20, centre of mass at the centre"
     if kind == "fashion":
         return "fashion", "trained on Fashion-MNIST: trim, longest edge 28, sharpen, centre"
     if kind == "cifar10":
         return "whole", "trained on CIFAR-10: the whole photo, resized"
-    looks = ImageLooks.from_dict(info.get("images"))
-    names = info.get("class_names") or []
+    looks = info.images
+    names = info.class_names or []
     numbered = list(names) == [str(d) for d in range(len(names))]
     if looks is not None and numbered and _like_mnist(looks):  # the course's self-made set
         # MNIST's own recipe (threshold, strokes grown) gets the course's ten digit photos
@@ -455,14 +454,14 @@ def _like_mnist(looks) -> bool:
 
 def prepare(
     source,
-    info: dict,
+    info: ModelInfo,
     mode: str = "auto",
     recipe: str = "auto",
     level: int | None = None,
     name: str | None = None,
 ) -> Prepared:
     """Turn a photo (path, bytes or PIL image) into one input for the run described by
-    `info` (run_folder.read_info: input_shape, dataset, class_names).
+    `info` (a run's ModelInfo: input shape, dataset, class names, how its images look).
 
     `level` (0..255) thresholds at that grey level, the course's way (pixel < 200 is ink);
     it implies mode threshold. Nothing is written anywhere.
@@ -475,13 +474,11 @@ def prepare(
         raise TfnoteError(f"threshold level must be within 0..255 (got {level})")
     if level is not None and mode == "auto":
         mode = "threshold"  # a level given by hand asks for thresholding
-    from tfnote.data.looks import ImageLooks
-
     chosen, why = choose_recipe(info)
     if recipe != "auto":
         chosen, why = recipe, "chosen by hand"
     height, width, channels = input_image_shape(info)
-    looks = ImageLooks.from_dict(info.get("images"))
+    looks = info.images
     if chosen == "match" and looks is None:
         raise TfnoteError(
             "the match recipe needs a run that recorded how its training images look"

@@ -22,6 +22,7 @@ import numpy as np
 
 from tfnote import photo
 from tfnote.errors import TfnoteError
+from tfnote.run_folder import ModelInfo, Run, open_run
 
 MODES = photo.MODES
 RECIPES = photo.RECIPES
@@ -58,7 +59,7 @@ class Prediction:
 
 
 def predict(
-    run_dir: str | os.PathLike,
+    run: Run | str | os.PathLike,
     paths: list,
     mode: str = "auto",
     level: int | None = None,
@@ -66,30 +67,29 @@ def predict(
     recipe: str = "auto",
 ) -> list[Prediction]:
     """Classify each image (path, bytes or PIL image) with the run's best weights."""
-    from tfnote import run_folder
-
     if top < 1:
         raise TfnoteError(f"top must be at least 1 (got {top})")
-    info = run_folder.read_info(run_dir)
-    prepared = [photo.prepare(p, info, mode, recipe, level) for p in paths]
-    model, info = run_folder.load_model(run_dir)
-    return classify(model, info, prepared, top)
+    run = run if isinstance(run, Run) else open_run(run)
+    prepared = [photo.prepare(p, run.info, mode, recipe, level) for p in paths]
+    return classify(run.load_model(), run.info, prepared, top)
 
 
-def classify(model, info: dict, prepared: list[photo.Prepared], top: int = 3) -> list[Prediction]:
+def classify(
+    model, info: ModelInfo, prepared: list[photo.Prepared], top: int = 3
+) -> list[Prediction]:
     """Run a loaded model on prepared inputs in one batch; blank inputs get no answer."""
-    scale = info.get("scale", 1.0)
+    scale = info.scale
     if scale is None:  # a run of your own script that did not say how it scaled its inputs
         raise TfnoteError(
             "the run does not record how its inputs were scaled: train it with"
             " tfnote.RunFolder(..., scale=1 / 255) (or scale=1 for unscaled inputs)"
         )
     # (N, H, W, C), or (N, H, W) for a model of 2-D inputs (keras.Input((28, 28)))
-    x = np.stack([p.pixels for p in prepared]).reshape(len(prepared), *info["input_shape"])
+    x = np.stack([p.pixels for p in prepared]).reshape(len(prepared), *info.input_shape)
     x = x * scale
     scores = np.asarray(model(x.astype(np.float32), training=False), np.float64)
     probabilities = as_probabilities(scores)
-    names = info.get("class_names") or [str(i) for i in range(probabilities.shape[1])]
+    names = info.class_names or [str(i) for i in range(probabilities.shape[1])]
     results = []
     for p, row in zip(prepared, probabilities):
         if p.blank:

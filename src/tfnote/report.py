@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 import os
 import time
 from pathlib import Path
 
-from tfnote import atomic, run_folder, runs
+from tfnote import atomic, runs
 from tfnote.course_results import published
 from tfnote.errors import TfnoteError
+from tfnote.run_folder import Run, is_run_folder
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto;
@@ -192,57 +194,68 @@ SETTINGS = ("dataset", "model", "optimizer", "lr", "batch_size", "epochs", "vali
             "seed")  # fmt: skip
 
 
-def settings_rows(run_dir: Path) -> list[list]:
-    if run_folder.has_spec(run_dir):
-        spec = run_folder.read_spec(run_dir).to_dict()
+def settings_rows(run: Run) -> list[list]:
+    if run.spec is not None:
+        spec = run.spec.to_dict()
         rows = [[k, spec[k]] for k in SETTINGS if spec.get(k) not in (None, {}, [])]
     else:
-        info = run_folder.read_info(run_dir)
-        keys = ("model_class", "input_shape", "num_classes", "dataset", "scale")
-        rows = [[k, info[k]] for k in keys if info.get(k) is not None]
-    return rows + image_rows(run_dir)
+        info = run.info
+        rows = [
+            [k, v]
+            for k, v in (
+                ("model_class", info.model_class),
+                ("input_shape", list(info.input_shape)),
+                ("num_classes", info.num_classes),
+                ("dataset", info.dataset),
+                ("scale", info.scale),
+            )
+            if v is not None
+        ]
+    return rows + image_rows(run)
 
 
-def image_rows(run_dir: Path) -> list[list]:
+def image_rows(run: Run) -> list[list]:
     """How the training images looked, and how `tfnote predict` prepares a photo for the run
     (the same choice predict and serve make); nothing for a model of other inputs."""
     from tfnote import photo
-    from tfnote.data.looks import ImageLooks
 
     try:
-        info = run_folder.read_info(run_dir)
-        recipe, why = photo.choose_recipe(info)
+        recipe, why = photo.choose_recipe(run.info)
     except TfnoteError:  # not trained yet, or not an image model
         return []
-    looks = ImageLooks.from_dict(info.get("images"))
+    looks = run.info.images
     rows = [["training images", looks.describe()]] if looks is not None else []
     return [*rows, ["photos for predict", f"{recipe} recipe: {why}"]]
 
 
-def metrics_rows(run_dir: Path) -> list[list]:
-    metrics = run_folder.read_metrics(run_dir) or {}
+def metrics_rows(run: Run) -> list[list]:
+    metrics = run.metrics
     rows = []
-    for k, v in metrics.items():
-        if isinstance(v, float):
-            v = f"{v:.4f}" if abs(v) < 1000 else f"{v:.1f}"
-        if isinstance(v, str | int | float) or v is None:
-            rows.append([k, v])
-    best = metrics.get("best")  # train.run: the best epoch's scores, when not the last's
-    if isinstance(best, dict):
-        scores = ", ".join(f"{k} {v:.4f}" for k, v in best.items() if k in ("loss", "accuracy"))
-        rows.append([f"best epoch ({best.get('epoch')}), used by predict", scores])
-    forecast = run_folder.read_forecast(run_dir)
+    if metrics is not None:
+        for k, v in metrics.to_dict().items():  # the best epoch's scores: a row of their own
+            if k == "schema":
+                continue
+            if isinstance(v, float):
+                v = f"{v:.4f}" if abs(v) < 1000 else f"{v:.1f}"
+            if isinstance(v, str | int | float) or v is None:
+                rows.append([k, v])
+    if metrics is not None and metrics.best is not None:  # the best epoch's, if not the last's
+        best = metrics.best
+        shown = ("loss", "accuracy")
+        scores = ", ".join(f"{k} {v:.4f}" for k, v in best.scores.items() if k in shown)
+        rows.append([f"best epoch ({best.epoch}), used by predict", scores])
+    forecast = run.forecast
     if forecast:
-        for label, scores in forecast.get("scores", {}).items():
+        for label, scores in forecast.scores.items():
             text = ", ".join(f"{k.upper()} {v:.2f}" for k, v in scores.items())
             rows.append([f"price {label}", text])
-        rows.append(["verdict", forecast.get("summary") or forecast.get("verdict")])
+        rows.append(["verdict", forecast.summary or forecast.verdict])
     return rows
 
 
 def run_section(row: runs.RunRow, heading: str = "h3") -> str:
     """One run: title, ours beside the course's, settings, scores, curves (and forecast)."""
-    run_dir = Path(row.path)
+    run = Run(row.path)
     ours, course = ours_vs_course(row)
     head = (
         f'<{heading} id="{_anchor(row.path)}">{esc(row.title or row.name)}'
@@ -265,15 +278,15 @@ def run_section(row: runs.RunRow, heading: str = "h3") -> str:
     )
     details = (
         '<div class="figs"><div>'
-        + table(["setting", "value"], settings_rows(run_dir))
+        + table(["setting", "value"], settings_rows(run))
         + "</div><div>"
-        + table(["score", "value"], metrics_rows(run_dir))
+        + table(["score", "value"], metrics_rows(run))
         + "</div></div>"
     )
     figs = figures(
         [
-            (run_folder.curves_path(run_dir), "accuracy and loss per epoch (curves.png)"),
-            (run_folder.forecast_plot_path(run_dir), "predicted vs real price (forecast.png)"),
+            (run.curves_path, "accuracy and loss per epoch (curves.png)"),
+            (run.forecast_plot_path, "predicted vs real price (forecast.png)"),
         ]
     )
     return f'<div class="card">{head}{beside}{details}{figs}</div>'
@@ -295,7 +308,7 @@ SCRATCH_FILES = {
 def scratch_command(folder: str | Path) -> str | None:
     """The class 1-2 command that wrote `folder` ("backprop", "losses", ...), or None."""
     folder = Path(folder)
-    if not folder.is_dir() or run_folder.is_run_folder(folder):
+    if not folder.is_dir() or is_run_folder(folder):
         return None
     for command, names in SCRATCH_FILES.items():
         if all((folder / name).is_file() for name in names):
@@ -319,7 +332,10 @@ def _csv_rows(path: Path) -> list[dict]:
 
 
 def _json(path: Path) -> dict:
-    data = run_folder.read_json(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise TfnoteError(f"{path}: cannot read ({e})") from None
     if not isinstance(data, dict):
         raise TfnoteError(f"{path}: not a JSON object")
     return data
@@ -475,7 +491,7 @@ def find_all(directory: str | Path) -> list[Path]:
     """Every run folder and class 1-2 folder under `directory` (itself included), sorted."""
     found = []
     for root, dirs, _ in os.walk(directory):
-        if run_folder.is_run_folder(root) or scratch_command(root):
+        if is_run_folder(root) or scratch_command(root):
             found.append(Path(root))
             dirs.clear()  # checkpoints/ and the like are the run's own
         else:
@@ -489,7 +505,7 @@ def expand(paths: list[str | Path]) -> list[Path]:
     found: list[Path] = []
     files = [Path(p) for p in paths if Path(p).is_file()]
     for p in map(Path, paths):
-        if run_folder.is_run_folder(p) or scratch_command(p):
+        if is_run_folder(p) or scratch_command(p):
             found.append(p)
         elif p.is_dir():
             inner = find_all(p)

@@ -1,6 +1,6 @@
 """Every run folder under a directory, as one table: what `tfnote runs` prints.
 
-A run folder is any folder with model.json or spec.json (tfnote.run_folder), whether
+A run folder is any folder that training wrote (tfnote.run_folder), whether
 `tfnote train` made it from a preset or a script of one's own made it with tfnote.RunFolder.
 Each becomes a `RunRow`: name, preset or own model, dataset, parameters, epochs done and
 planned, status, the test score (RMSE and verdict for price runs), best epoch, time, and
@@ -10,7 +10,7 @@ the course's published number when it has one (tfnote.course_results).
     >>> rows = runs.find("runs")
     >>> print(runs.text_table(runs.sort(rows, "accuracy", descending=True)))
 
-Nothing here imports TensorFlow: the table comes from the folders' JSON files.
+Nothing here imports TensorFlow: the table comes from the folders' records (tfnote.open_run).
 """
 
 from __future__ import annotations
@@ -24,13 +24,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tfnote import run_folder
 from tfnote.course_results import published
 from tfnote.errors import TfnoteError
+from tfnote.run_folder import Metrics, ResumeState, Run, is_run_folder
 from tfnote.spec import on_course_data
 
-# An unfinished run is "running" while a process holds its lock (run_folder.is_running);
-# in a folder without a lock file (made before there was one), while its state.json is
+# An unfinished run is "running" while a process holds its lock (Run.is_running); in a
+# folder without a lock file (made before there was one), while its resume state is
 # younger than this.
 RUNNING_WITHIN_S = 120
 
@@ -90,7 +90,7 @@ def find_folders(directory: str | Path) -> list[Path]:
         raise TfnoteError(f"{directory}: no such folder")
     found = []
     for root, dirs, _ in os.walk(directory):
-        if run_folder.is_run_folder(root):
+        if is_run_folder(root):
             found.append(Path(root))
             dirs.clear()  # checkpoints/ and the like are the run's own
         else:
@@ -108,44 +108,46 @@ def find(directory: str | Path = "runs") -> list[RunRow]:
     return rows
 
 
-def describe(run_dir: str | Path, name: str | None = None) -> RunRow:
+def describe(run: Run | str | Path, name: str | None = None) -> RunRow:
     """One run folder as a row; a folder that cannot be read is a row that says why."""
-    run_dir = Path(run_dir)
-    row = RunRow(name=name or run_dir.name, path=str(run_dir))
+    run = run if isinstance(run, Run) else Run(run)
+    row = RunRow(name=name or run.path.name, path=str(run.path))
     try:
-        _fill(row, run_dir)
+        _fill(row, run)
     except TfnoteError as e:
         row.status, row.problem = "damaged", str(e)
     return row
 
 
-def _fill(row: RunRow, run_dir: Path) -> None:
-    if not run_folder.is_run_folder(run_dir):
-        raise TfnoteError(f"{run_dir}: not a run folder (no model.json or spec.json)")
-    spec = run_folder.read_spec(run_dir) if run_folder.has_spec(run_dir) else None
-    info = run_folder.read_info(run_dir) if (run_dir / run_folder.INFO).is_file() else {}
-    state = run_folder.read_state(run_dir)
-    metrics = run_folder.read_metrics(run_dir)
-    row.title = run_folder.title(run_dir) if (spec or info) else row.name
-    row.built_by = info.get("built_by") or (f"preset {spec.name}" if spec else "own model")
+def _fill(row: RunRow, run: Run) -> None:
+    if not is_run_folder(run.path):
+        raise TfnoteError(f"{run.path}: not a run folder (no model.json or spec.json)")
+    spec = run.spec
+    info = run.info if run.has_info else None
+    state, metrics = run.state, run.metrics
+    row.title = run.title if (spec or info) else row.name
+    row.built_by = (info.built_by if info else "") or (
+        f"preset {spec.name}" if spec else "own model"
+    )
     row.preset = spec.name if spec else None
-    row.dataset = (spec.dataset if spec else None) or info.get("dataset")
-    row.params = info.get("params") or (metrics or {}).get("params")
-    row.epochs_done = state["epoch"] if state else (metrics or {}).get("epochs", 0)
-    row.epochs_planned = spec.epochs if spec else (metrics or {}).get("epochs")
+    row.dataset = (str(spec.dataset) if spec else None) or (info.dataset if info else None)
+    row.params = (info.params if info else None) or (metrics.params if metrics else None)
+    row.epochs_done = state.epoch if state else (metrics.epochs if metrics else 0)
+    row.epochs_planned = spec.epochs if spec else (metrics.epochs if metrics else None)
     # Without spec.json (lost, or a damaged copy): what the run recorded (tfnote.callback)
-    recorded = (metrics or {}).get("scaled_down") or (state or {}).get("scaled_down")
+    recorded = (metrics.scaled_down if metrics else None) or (state.scaled_down if state else None)
     row.scaled_down = scaled_down(spec) if spec else recorded
-    row.tensorboard = run_folder.tensorboard_dir(run_dir).is_dir()
-    row.best_epoch = (metrics or {}).get("best_epoch") or (state or {}).get("best_epoch")
-    seconds = (metrics or {}).get("train_seconds", (state or {}).get("train_seconds"))
+    row.tensorboard = run.tensorboard_dir.is_dir()
+    row.best_epoch = (metrics.best_epoch if metrics else None) or (
+        state.best_epoch if state else None
+    )
+    seconds = metrics.train_seconds if metrics else None
+    seconds = state.train_seconds if seconds is None and state else seconds
     row.train_seconds = round(seconds, 2) if seconds is not None else None
-    row.status = _status(row, metrics, run_dir)
+    row.status = _status(row, metrics, run)
     _scores(row, metrics, state)
-    forecast = run_folder.read_forecast(run_dir)
-    if forecast:
-        row.rmse = forecast.get("scores", {}).get("model", {}).get("rmse")
-        row.verdict = forecast.get("verdict")
+    if run.forecast:
+        row.rmse, row.verdict = run.forecast.rmse, run.forecast.verdict
     course = published(row.preset) if spec and on_course_data(spec) else None
     if course:  # the course's number is about its dataset: not shown beside other data
         row.course, row.course_metric = course.short(), course.metric
@@ -170,35 +172,29 @@ def scaled_down(spec) -> str | None:
     return ", ".join(parts) or None
 
 
-def _status(row: RunRow, metrics: dict | None, run_dir: Path) -> str:
+def _status(row: RunRow, metrics: Metrics | None, run: Run) -> str:
     planned = row.epochs_planned or 0
-    if metrics is not None and (row.epochs_done >= planned or metrics.get("stopped_early")):
+    if metrics is not None and (row.epochs_done >= planned or metrics.stopped_early):
         return "finished"
-    if run_folder.is_running(run_dir):  # a process holds the folder's lock
+    if run.is_running():  # a process holds the folder's lock
         return "running"
-    saved_at = run_folder.last_saved(run_dir)
-    if not (run_dir / run_folder.LOCK).exists() and saved_at is not None:
+    saved_at = run.last_saved()
+    if not run.has_lock_file and saved_at is not None:
         if time.time() - saved_at < RUNNING_WITHIN_S:  # folders from before the lock
             return "running"
     return "interrupted" if row.epochs_done else "not started"
 
 
-def _scores(row: RunRow, metrics: dict | None, state: dict | None) -> None:
-    """The test accuracy and loss; without metrics.json, the last epoch's validation ones."""
-    if metrics and metrics.get("evaluated_on") not in (None, "last epoch"):
-        scores, row.evaluated_on = metrics, metrics["evaluated_on"]  # train.run's evaluation
-    else:
-        scores = metrics or ((state or {}).get("history") or [{}])[-1]
-        row.evaluated_on = "last epoch" if scores else None
-    if row.evaluated_on == "last epoch" and any(k.startswith("val_") for k in scores):
-        scores = {k[4:]: v for k, v in scores.items() if k.startswith("val_")}
-        row.evaluated_on = "validation (last epoch)"
-    accuracy = scores.get("accuracy")
-    if accuracy is None:
-        accuracy = next((v for k, v in scores.items() if "acc" in k), None)
-    row.accuracy = float(accuracy) if isinstance(accuracy, int | float) else None
-    loss = scores.get("loss")
-    row.loss = float(loss) if isinstance(loss, int | float) else None
+def _scores(row: RunRow, metrics: Metrics | None, state: ResumeState | None) -> None:
+    """The headline scores (the test's, for tfnote train); without metrics.json, the last
+    saved epoch's."""
+    if metrics is None and state is not None and state.history:
+        last = {k: v for k, v in state.history[-1].items() if k != "epoch"}
+        metrics = Metrics.from_dict({"evaluated_on": "last epoch", **last})
+    if metrics is None or not metrics.scores:
+        return
+    row.evaluated_on = metrics.evaluated_on
+    row.accuracy, row.loss = metrics.accuracy, metrics.loss
 
 
 # --- sorting and output ------------------------------------------------------------------

@@ -25,6 +25,8 @@ in `make_app`.
     >>> from tfnote.serve import make_app
     >>> app = make_app({"mnist": "runs/mnist"})      # then: uvicorn.run(app)
 
+(a folder, or a `tfnote.open_run` Run: its model.json is read once for everything).
+
 Nothing here imports TensorFlow at import time; `make_app` loads the models.
 """
 
@@ -47,8 +49,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
-from tfnote import photo, run_folder
+from tfnote import photo
 from tfnote.errors import TfnoteError
+from tfnote.run_folder import ModelInfo, Run, is_run_folder, open_run
 
 MB = 1024 * 1024
 DEFAULT_MAX_UPLOAD = 10 * MB
@@ -88,8 +91,7 @@ class Served:
     """One run, loaded once: its model, its facts and what /api/runs says about it."""
 
     name: str
-    run_dir: Path
-    info: dict
+    run: Run
     model: object
     batcher: Batcher
     dataset: str | None
@@ -97,60 +99,62 @@ class Served:
     evaluated_on: str | None
     title: str
 
+    @property
+    def info(self) -> ModelInfo:
+        return self.run.info
+
     def to_dict(self) -> dict:
-        names = self.info.get("class_names") or [
-            str(i) for i in range(int(self.info.get("num_classes", 0)))
-        ]
         return {
             "name": self.name,
             "title": self.title,
             "dataset": self.dataset,
             "accuracy": None if self.accuracy is None else round(self.accuracy, 4),
             "evaluated_on": self.evaluated_on,
-            "input_shape": list(self.info["input_shape"]),
-            "classes": list(names),
+            "input_shape": list(self.info.input_shape),
+            "classes": self.info.names,
         }
 
 
-def image_run_problem(run_dir: str | os.PathLike) -> str | None:
-    """Why `run_dir` cannot be served (not trained, not an image classifier), or None."""
+def image_run_problem(run: Run) -> str | None:
+    """Why `run` cannot be served (not trained, not an image classifier), or None."""
     try:
-        info = run_folder.read_info(run_dir)
-    except TfnoteError as e:
+        info = run.info
+    except TfnoteError as e:  # not trained, or a damaged model.json
         return str(e)
     try:
         photo.input_image_shape(info)  # (H, W) is a grey image too
     except TfnoteError:
-        shape = info.get("input_shape")
-        return f"{run_dir} is not an image model (input shape {shape}); serve image runs only"
-    if not (Path(run_dir) / run_folder.BEST).is_file() and run_folder.read_state(run_dir) is None:
-        return f"{run_dir} has no saved weights yet; train it first"
-    return None
+        shape = list(info.input_shape)
+        return f"{run.path} is not an image model (input shape {shape}); serve image runs only"
+    try:
+        return None if run.has_weights else f"{run.path} has no saved weights yet; train it first"
+    except TfnoteError as e:  # a damaged state.json
+        return str(e)
 
 
-def load_run(name: str, run_dir: str | os.PathLike, batch_ms: float) -> Served:
+def load_run(name: str, run: Run | str | os.PathLike, batch_ms: float) -> Served:
     """Load one run's model (once) and read its facts; raises TfnoteError if it cannot."""
     from tfnote import runs
 
-    problem = image_run_problem(run_dir)
+    run = run if isinstance(run, Run) else Run(run)
+    problem = image_run_problem(run)
     if problem:
         raise TfnoteError(problem)
-    model, info = run_folder.load_model(run_dir)
-    row = runs.describe(run_dir, name)
+    model = run.load_model()
+    row = runs.describe(run, name)
     served = Served(
         name=name,
-        run_dir=Path(run_dir),
-        info=info,
+        run=run,
         model=model,
         batcher=None,  # set below: it calls back into `served`
-        dataset=row.dataset or info.get("dataset"),
+        dataset=row.dataset or run.info.dataset,
         accuracy=row.accuracy,
         evaluated_on=row.evaluated_on,
         title=row.title or name,
     )
     served.batcher = Batcher(lambda prepared: _classify(served, prepared), batch_ms)
     # One call now, so the first visitor does not wait for TensorFlow's first-call set-up.
-    model(np.zeros((1, *info["input_shape"]), np.float32), training=False)
+    model(np.zeros((1, *run.info.input_shape), np.float32), training=False)
     return served
 
 
@@ -346,7 +350,7 @@ def favicon_svg() -> bytes:
 
 
 def make_app(
-    runs: dict[str, str | os.PathLike],
+    runs: dict[str, Run | str | os.PathLike],
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD,
     batch_ms: float = DEFAULT_BATCH_MS,
 ) -> FastAPI:
@@ -458,7 +462,7 @@ def make_app(
 # --- finding the runs to serve -------------------------------------------------------------
 
 
-def find_runs(paths: list[str], runs_dir: str | None) -> tuple[dict[str, Path], list[str]]:
+def find_runs(paths: list[str], runs_dir: str | None) -> tuple[dict[str, Run], list[str]]:
     """name -> run folder for `tfnote serve RUN... --runs DIR`, and notes on folders skipped.
 
     A RUN that is a run folder must be servable (else TfnoteError); folders of run folders
@@ -466,34 +470,36 @@ def find_runs(paths: list[str], runs_dir: str | None) -> tuple[dict[str, Path], 
     """
     from tfnote import runs as runs_table
 
-    found: dict[str, Path] = {}
+    found: dict[str, Run] = {}
     skipped: list[str] = []
 
-    def add(name: str, folder: Path):
+    def add(name: str, run: Run):
         unique, n = name, 2
         while unique in found:
             unique, n = f"{name}-{n}", n + 1
-        found[unique] = folder
+        found[unique] = run
 
     sources = list(paths) + ([runs_dir] if runs_dir else [])
     if not sources:
         sources = ["runs"]
     for source in sources:
         folder = Path(source)
-        if run_folder.is_run_folder(folder):
-            problem = image_run_problem(folder)
+        if is_run_folder(folder):
+            run = open_run(folder)
+            problem = image_run_problem(run)
             if problem:
                 raise TfnoteError(problem)
-            add(folder.resolve().name, folder)
+            add(folder.resolve().name, run)
             continue
         if not folder.is_dir():
             raise TfnoteError(f"{folder}: no such run folder")
         for inner in runs_table.find_folders(folder):
-            problem = image_run_problem(inner)
+            run = open_run(inner)
+            problem = image_run_problem(run)
             if problem:
                 skipped.append(problem)
             else:
-                add(inner.relative_to(folder).as_posix(), inner)
+                add(inner.relative_to(folder).as_posix(), run)
     if not found:
         where = ", ".join(sources)
         raise TfnoteError(f"no trained image runs in {where}; train one first (tfnote train mnist)")

@@ -1,30 +1,36 @@
 """A training spec: everything that defines one run of the six steps, as plain data.
 
 Presets (tfnote/presets/*.toml) are specs with names; the CLI's flags override fields.
+Every spec, however it is made (a preset, a TOML file, flags, a spec.json read back, Python
+code), is checked field by field when it is made: a wrong type or value stops with one line
+that names the field, before any data or TensorFlow loads.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import functools
+import json
 import math
+import os
 import tomllib
+import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from tfnote.augment import AUGMENTATIONS
+from tfnote.data import DatasetRef, check_options
 from tfnote.errors import TfnoteError
+from tfnote.losses import CLASS_LOSSES, NUMBER_LOSSES
+from tfnote.models import ModelRef
+from tfnote.optimizers import OPTIMIZERS
+from tfnote.schedules import schedule_problem
 
-LR_SCHEDULES = ("plateau", "cosine", "warmup-decay")
-OPTIMIZERS = (
-    "sgd", "adam", "adamw", "rmsprop", "adagrad", "nadam", "adadelta", "adamax", "conv_muon",
-)  # fmt: skip
-# Keras losses that fit tfnote's data: integer class labels, or numbers to predict.
-CLASS_LOSSES = ("sparse_categorical_crossentropy",)
-NUMBER_LOSSES = (
-    "mean_squared_error", "mse", "mean_absolute_error", "mae", "huber", "log_cosh",
-    "mean_squared_logarithmic_error", "msle", "mean_absolute_percentage_error", "mape",
-)  # fmt: skip
+VALIDATIONS = ("test", "split", "none")
 # What a file without `preset =` must set: the Spec's defaults (MNIST pixels, scale 1.0)
 # are no course program's, so an empty file would train on raw 0-255 pixels unawares.
 REQUIRED_WITHOUT_PRESET = ("dataset", "model", "scale")
@@ -35,7 +41,7 @@ class Spec:
     name: str = "custom"
     title: str = ""
     # 1-2: data
-    dataset: str = "mnist"
+    dataset: DatasetRef = DatasetRef("mnist")  # text ("image-folder:DIR") is parsed
     dataset_args: dict = field(default_factory=dict)
     data_dir: str | None = None
     scale: float = 1.0  # inputs are multiplied by this (1/255 for images)
@@ -43,7 +49,7 @@ class Spec:
     test_limit: int | None = None
     augment: str | None = None  # name of an augmentation preset (tfnote.augment)
     # 3: model
-    model: str = "mlp"
+    model: ModelRef = ModelRef("mlp")  # text ("mlp", "FILE.py:FUNC") is parsed
     model_args: dict = field(default_factory=dict)
     # 4: compile
     optimizer: str = "adam"
@@ -72,79 +78,157 @@ class Spec:
     mixed_precision: bool = False  # used only where a GPU is present
 
     def __post_init__(self) -> None:
-        if self.data_dir is not None:  # a Path from Python code; spec.json wants text
+        if isinstance(self.data_dir, os.PathLike):  # a Path from Python code; spec.json wants text
             self.data_dir = str(self.data_dir)
+        for f in dataclasses.fields(self):
+            setattr(self, f.name, _typed(f.name, getattr(self, f.name), _hints()[f.name]))
+        self.check()
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """Plain data (spec.json): the dataset and the model as their text, as ever."""
+        data = {f.name: copy.deepcopy(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        return {**data, "dataset": str(self.dataset), "model": str(self.model)}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Spec:
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - known - {"aliases", "course"}
-        if unknown:
-            raise TfnoteError(f"unknown spec field(s): {', '.join(sorted(unknown))}")
-        spec = cls(**{k: v for k, v in data.items() if k in known})
-        spec.check()
-        return spec
+    def from_dict(cls, data: dict[str, Any], where: str | Path | None = None) -> Spec:
+        """A spec from plain data (a preset's table, spec.json); errors name `where`."""
+        try:
+            if not isinstance(data, dict):
+                raise TfnoteError(f"not a table of spec fields (got {_shown(data)})")
+            known = {f.name for f in dataclasses.fields(cls)}
+            unknown = set(data) - known - {"aliases", "course"}
+            if unknown:
+                raise TfnoteError(f"unknown spec field(s): {', '.join(sorted(unknown))}")
+            return cls(**{k: v for k, v in data.items() if k in known})
+        except TfnoteError as e:
+            raise TfnoteError(f"{where}: {e}" if where else str(e)) from None
 
     def replace(self, **changes: Any) -> Spec:
-        spec = dataclasses.replace(self, **changes)
-        spec.check()
-        return spec
+        return dataclasses.replace(self, **changes)  # checked like any new spec
+
+    def log_keys(self) -> list[str]:
+        """The values every epoch logs: what `monitor` may name."""
+        keys = ["loss", *self.metrics]
+        return keys + ([f"val_{k}" for k in keys] if self.validation != "none" else [])
 
     def check(self) -> None:
-        """Reject values that would fail deep inside Keras with a one-line reason instead."""
-        if self.epochs < 1:
-            raise TfnoteError(f"epochs must be at least 1 (got {self.epochs})")
-        if self.batch_size < 1:
-            raise TfnoteError(f"batch size must be at least 1 (got {self.batch_size})")
-        if self.optimizer.lower() not in OPTIMIZERS:
+        """The rules beyond each field's type: ranges, names, and fields that go together."""
+        for name, rule in RULES.items():
+            value = getattr(self, name)
+            if value is not None and (problem := rule(value)):
+                raise TfnoteError(problem)
+        self.model.check()
+        if self.monitor is not None and self.monitor not in self.log_keys():
             raise TfnoteError(
-                f"unknown optimizer {self.optimizer!r}; choose from {', '.join(OPTIMIZERS)}"
+                f"monitor must be a value the run logs: {', '.join(self.log_keys())}"
+                f" (got {self.monitor!r})"
             )
-        if self.loss not in CLASS_LOSSES + NUMBER_LOSSES:
-            raise TfnoteError(
-                f"unknown loss {self.loss!r}; for class labels use {', '.join(CLASS_LOSSES)},"
-                f" for numbers one of {', '.join(NUMBER_LOSSES)}"
-            )
-        if not (math.isfinite(self.scale) and self.scale != 0):
-            raise TfnoteError(f"scale must be a finite, non-zero number (got {self.scale})")
-        if not (self.lr > 0 and math.isfinite(self.lr)):
-            raise TfnoteError(f"learning rate must be a positive number (got {self.lr})")
-        if self.validation not in ("test", "split", "none"):
-            raise TfnoteError(f"validation must be test, split or none (got {self.validation!r})")
-        if not 0 < self.validation_split < 1:
-            raise TfnoteError(
-                f"validation split must be between 0 and 1 (got {self.validation_split})"
-            )
-        if self.validation_freq < 1:
-            raise TfnoteError(
-                f"validation frequency must be at least 1 (got {self.validation_freq})"
-            )
-        for limit in (self.train_limit, self.test_limit):
-            if limit is not None and limit < 1:
-                raise TfnoteError(f"data limits must be at least 1 (got {limit})")
-        model_file = self.model.rpartition(":")[0] if ".py:" in self.model else None
-        if model_file and not Path(model_file).is_file():
-            raise TfnoteError(f"model file {model_file} not found")
-        kind = (self.lr_schedule or {}).get("type")
-        if self.lr_schedule is not None and kind not in LR_SCHEDULES:
-            raise TfnoteError(
-                f"unknown lr_schedule type {kind!r}; choose from {', '.join(LR_SCHEDULES)}"
-            )
-        if not 0 <= self.label_smoothing < 1:
-            raise TfnoteError(f"label smoothing must be in [0, 1) (got {self.label_smoothing})")
-        if not 0 <= self.seed < 2**32:
-            raise TfnoteError(f"seed must be within 0 .. 2**32 - 1 (got {self.seed})")
-        if self.early_stopping is not None:
-            stopping = self.early_stopping if isinstance(self.early_stopping, dict) else {}
-            patience = stopping.get("patience")
-            if set(stopping) != {"patience"} or not (isinstance(patience, int) and patience >= 1):
-                raise TfnoteError(
-                    f"early_stopping takes patience, a whole number of epochs >= 1 "
-                    f"(got {self.early_stopping})"
-                )
+        check_options(self.dataset, self.dataset_args)
+
+
+# --- what each field takes ------------------------------------------------------------------
+
+# A field's type in words, for the one line that refuses a value of another type.
+WORDS: dict[type, str] = {
+    bool: "true or false",
+    int: "a whole number",
+    float: "a finite number",
+    str: "text",
+    dict: "a table of settings",
+    list: 'a list of names, such as ["accuracy"]',
+    DatasetRef: 'a dataset, such as "mnist" or "image-folder:DIR"',
+    ModelRef: 'a model, such as "mlp" or "FILE.py:FUNCTION"',
+}
+
+
+@functools.cache
+def _hints() -> dict[str, Any]:
+    return typing.get_type_hints(Spec)
+
+
+def _typed(name: str, value: Any, hint: Any) -> Any:
+    """`value` as field `name` of type `hint` holds it, or an error that names the field.
+
+    Exact types only: TOML's `true` is no batch size, and 1.5 no number of epochs.
+    """
+    options = typing.get_args(hint)
+    if type(None) in options:  # X | None
+        if value is None:
+            return None
+        hint = next(t for t in options if t is not type(None))
+    kind = typing.get_origin(hint) or hint
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if kind in (DatasetRef, ModelRef):
+        if isinstance(value, kind):
+            return value
+        if isinstance(value, str) and value:
+            return kind.parse(value)
+    elif kind is float:
+        if number and math.isfinite(value):
+            return float(value)
+    elif kind is int:
+        if number and isinstance(value, int):
+            return value
+    elif kind is list:
+        if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+            return list(value)
+    elif isinstance(value, kind):
+        return value
+    raise TfnoteError(f"{name} must be {WORDS[kind]} (got {_shown(value)})")
+
+
+def _shown(value: Any) -> str:
+    """A value as a TOML file or spec.json writes it: "no", true, 1.5."""
+    return json.dumps(value, ensure_ascii=False, default=str)[:60]
+
+
+def _rule(test: Callable[[Any], bool], message: str) -> Callable[[Any], str | None]:
+    """A rule: `message` (with the value as {v}) when `test` fails."""
+    return lambda v: None if test(v) else message.format(v=v)
+
+
+def _at_least_1(name: str) -> Callable[[Any], str | None]:
+    return _rule(lambda v: v >= 1, name + " must be at least 1 (got {v})")
+
+
+def _stopping(stopping: dict) -> str | None:
+    patience = stopping.get("patience")
+    if set(stopping) == {"patience"} and type(patience) is int and patience >= 1:
+        return None
+    return f"early_stopping takes patience, a whole number of epochs >= 1 (got {stopping})"
+
+
+# field -> its rule: the problem with a value of the right type, or None. Fields left out
+# take any value of their type.
+RULES: dict[str, Callable[[Any], str | None]] = {
+    **{name: _at_least_1(name) for name in ("epochs", "batch_size", "validation_freq")},
+    **{name: _at_least_1(name) for name in ("steps_per_execution", "train_limit", "test_limit")},
+    "seed": _rule(lambda v: 0 <= v < 2**32, "seed must be within 0 .. 2**32 - 1 (got {v})"),
+    "lr": _rule(lambda v: v > 0, "lr (the learning rate) must be positive (got {v:g})"),
+    "scale": _rule(lambda v: v != 0, "scale must be a finite, non-zero number (got {v:g})"),
+    "validation_split": _rule(
+        lambda v: 0 < v < 1, "validation_split must be between 0 and 1 (got {v:g})"
+    ),
+    "label_smoothing": _rule(lambda v: 0 <= v < 1, "label_smoothing must be in [0, 1) (got {v:g})"),
+    "validation": _rule(
+        lambda v: v in VALIDATIONS, "validation must be test, split or none (got {v!r})"
+    ),
+    "optimizer": _rule(
+        lambda v: v.lower() in OPTIMIZERS,
+        "unknown optimizer {v!r}; choose from " + ", ".join(OPTIMIZERS),
+    ),
+    "loss": _rule(
+        lambda v: v in CLASS_LOSSES + NUMBER_LOSSES,
+        f"unknown loss {{v!r}}; for class labels use {', '.join(CLASS_LOSSES)},"
+        f" for numbers one of {', '.join(NUMBER_LOSSES)}",
+    ),
+    "lr_schedule": schedule_problem,  # an unknown type or setting
+    "augment": _rule(
+        lambda v: v in AUGMENTATIONS,
+        "unknown augmentation {v!r}; choose from " + ", ".join(AUGMENTATIONS),
+    ),
+    "early_stopping": _stopping,
+}
 
 
 def _tables(text: str, where: str) -> dict[str, dict[str, Any]]:
@@ -181,10 +265,10 @@ def on_course_data(spec: Spec) -> bool:
     A spec of one's own (no built-in preset of that name) keeps its title unless it trains
     on a learner's own images.
     """
-    if spec.dataset.partition(":")[0] in OWN_DATA:
+    if spec.dataset.kind in OWN_DATA:
         return False
     table = _preset_tables().get(spec.name)
-    return table is None or spec.dataset == table.get("dataset", Spec.dataset)
+    return table is None or spec.dataset == DatasetRef.parse(table.get("dataset", "mnist"))
 
 
 def get_preset(name: str) -> Spec:
@@ -216,6 +300,10 @@ def read_spec_file(path: str | Path) -> Spec:
     if unknown:
         raise TfnoteError(f"{path}: unknown field {unknown[0]!r} (see `tfnote train --help`)")
     base = fields.pop("preset", None)
+    if not isinstance(base, str | None):
+        raise TfnoteError(
+            f'{path}: preset must be a preset name such as "p14" (got {_shown(base)})'
+        )
     missing = [] if base else [name for name in REQUIRED_WITHOUT_PRESET if name not in fields]
     if missing:
         raise TfnoteError(
@@ -223,10 +311,6 @@ def read_spec_file(path: str | Path) -> Spec:
             f" {', '.join(REQUIRED_WITHOUT_PRESET)} (missing: {', '.join(missing)})"
         )
     start = get_preset(base).to_dict() if base else {}
-    if ".py:" in str(fields.get("model", "")):  # a model file beside the experiment file
-        file, _, func = fields["model"].rpartition(":")
-        fields["model"] = f"{(path.parent / file).resolve()}:{func}"
-    try:
-        return Spec.from_dict({**start, "name": path.stem, **fields})
-    except (TypeError, TfnoteError) as e:  # a wrong value, or one of the wrong type
-        raise TfnoteError(f"{path}: {e}") from None
+    if isinstance(fields.get("model"), str) and fields["model"]:  # a file beside this one
+        fields["model"] = ModelRef.parse(fields["model"]).beside(path.parent)
+    return Spec.from_dict({**start, "name": path.stem, **fields}, where=path)

@@ -20,9 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
-from tfnote import _tf, run_folder
+from tfnote import _tf
+from tfnote.augment import Augmentation, make_augmentation
 from tfnote.data import Data, load_dataset
 from tfnote.errors import TfnoteError
+from tfnote.losses import make_loss
+from tfnote.optimizers import make_optimizer
+from tfnote.run_folder import Metrics, ResumeState, Run
+from tfnote.schedules import make_schedule
 from tfnote.spec import OWN_DATA, Spec, on_course_data
 
 
@@ -54,7 +59,7 @@ def split_validation(spec: Spec, data: Data):
     """(x_train, y_train, x_val, y_val); "split" takes the last fraction, as Keras's own does."""
     if spec.validation == "test":
         if data.x_test is None:
-            raise TfnoteError(f"dataset {spec.dataset!r} has no test set; use validation 'split'")
+            raise TfnoteError(f"dataset '{spec.dataset}' has no test set; use validation 'split'")
         return data.x_train, data.y_train, data.x_test, data.y_test
     if spec.validation == "split":
         n_val = int(len(data.x_train) * spec.validation_split)
@@ -65,32 +70,21 @@ def split_validation(spec: Spec, data: Data):
     return data.x_train, data.y_train, None, None
 
 
-def make_pipeline(x, y, spec: Spec, seeds=None, augment=None):
+def make_pipeline(x, y, spec: Spec, seeds=None, augment: Augmentation | None = None):
     """A tf.data pipeline: (shuffle) -> batch -> cast and scale (-> augment) -> prefetch.
 
     With `seeds` (training data: an epoch_seeds callback) the batches follow the order
     that callback draws for each epoch from the seed and the epoch alone, so a resumed run
-    sees the batches an uninterrupted one would.
+    sees the batches an uninterrupted one would; `augment` (tfnote.augment) changes them.
     Scaling per batch keeps the arrays in their compact dtype (uint8 images) in memory.
     """
     tf, _ = _tf.load()
     scale = spec.scale
+    augment = augment or Augmentation()
 
     def prepare(xb, yb):
         xb = tf.cast(xb, tf.float32)
         return (xb * scale if scale != 1.0 else xb), yb
-
-    flip_shift = None
-    if seeds is not None and spec.augment == "flip-shift":  # the fast CIFAR-10 recipe's
-        from tfnote.flip_shift import flip_shift
-
-        if not spec.shuffle:  # it is applied where the shuffled batches are gathered
-            raise TfnoteError("augment flip-shift needs shuffle = true")
-        if np.ndim(x) != 4:
-            raise TfnoteError(
-                f"augment flip-shift needs images (height, width, channels); "
-                f"{spec.dataset} has samples of shape {tuple(np.shape(x)[1:])}"
-            )
 
     if seeds is not None and spec.shuffle:
         x, y = tf.constant(x), tf.constant(y)
@@ -99,8 +93,8 @@ def make_pipeline(x, y, spec: Spec, seeds=None, augment=None):
         def batch_of(i):  # one function for gather and scale: tf.data pays per function
             picked = tf.gather(order, i)
             xb, yb = prepare(tf.gather(x, picked), tf.gather(y, picked))
-            if flip_shift is not None:  # a function of (images' indices, epoch, seed) alone
-                xb = flip_shift(xb, picked, seeds.epoch, spec.seed)
+            if augment.by_index is not None:  # a function of (indices, epoch, seed) alone
+                xb = augment.by_index(xb, picked, seeds.epoch, spec.seed)
             return xb, yb
 
         ds = tf.data.Dataset.range(len(x)).batch(spec.batch_size)
@@ -109,10 +103,10 @@ def make_pipeline(x, y, spec: Spec, seeds=None, augment=None):
         ds = tf.data.Dataset.from_tensor_slices((x, y))
         ds = ds.batch(spec.batch_size if seeds is not None else max(spec.batch_size, 256))
         ds = ds.map(prepare, num_parallel_calls=tf.data.AUTOTUNE)
-    if augment is not None:
+    if augment.layers is not None:
         # The random layers share one seed state. Run on several batches at once, which batch
         # gets which draw would change from run to run; one at a time, a seed repeats its run.
-        ds = ds.map(lambda xb, yb: (augment(xb, training=True), yb))
+        ds = ds.map(lambda xb, yb: (augment.layers(xb, training=True), yb))
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
@@ -121,15 +115,15 @@ def epoch_seeds(seed: int, *models):
 
     At the start of each epoch it draws the order of the training samples (which
     make_pipeline follows) and sets the seed state of every random layer (Dropout,
-    augmentation). Keras keeps that state outside the saved weights, so without this a
-    resumed run would draw other batches, dropout masks and augmentations than an
-    uninterrupted one.
+    augmentation) of the trained model and of `models` (None: left out). Keras keeps that
+    state outside the saved weights, so without this a resumed run would draw other
+    batches, dropout masks and augmentations than an uninterrupted one.
     """
     tf, keras = _tf.load()
 
     class EpochSeeds(keras.callbacks.Callback):
         order = None
-        epoch = tf.Variable(0, dtype=tf.int64, trainable=False)  # for flip_shift
+        epoch = tf.Variable(0, dtype=tf.int64, trainable=False)  # for by-index augmentation
 
         def order_of(self, n: int):
             """The variable holding this epoch's order of n samples."""
@@ -147,6 +141,7 @@ def epoch_seeds(seed: int, *models):
             generators = [
                 g
                 for model in (self.model, *models)
+                if model is not None
                 for layer in model._flatten_layers()
                 for g in getattr(layer, "_seed_generators", [])
             ]
@@ -196,81 +191,35 @@ def make_model(spec: Spec, input_shape, num_classes: int):
 
 
 def adapt_model(model, spec: Spec, x_train, verbose: bool = False) -> None:
-    """Let a model that learns something from the data before training do so (the fast
-    CIFAR-10 net's whitening filters come from training patches). Deterministic, so a
+    """Let a model with an `adapt(images, verbose)` method learn from the training data
+    before training (e.g. whitening filters from training patches). Deterministic, so a
     resumed run computes the same, and the checkpoint restores it anyway."""
     if hasattr(model, "adapt"):
         model.adapt(np.asarray(x_train[:5000], "float32") * spec.scale, verbose=verbose)
 
 
-def make_optimizer(spec: Spec, steps_per_epoch: int):
-    _, keras = _tf.load()
-    name = spec.optimizer.lower()  # checked against spec.OPTIMIZERS by Spec.check
-    lr = spec.lr
-    schedule = spec.lr_schedule or {}
-    if schedule.get("type") == "cosine":
-        lr = keras.optimizers.schedules.CosineDecay(
-            spec.lr, decay_steps=spec.epochs * steps_per_epoch, alpha=schedule.get("alpha", 0.0)
-        )
-    if schedule.get("type") == "warmup-decay":
-        from tfnote.schedules import warmup_decay
-
-        settings = {k: v for k, v in schedule.items() if k != "type"}
-        if set(settings) - {"warmup", "start", "end"}:
-            unknown = ", ".join(sorted(set(settings) - {"warmup", "start", "end"}))
-            raise TfnoteError(f"lr_schedule warmup-decay takes warmup, start, end (not {unknown})")
-        lr = warmup_decay(spec.lr, spec.epochs * steps_per_epoch, **settings)
-    try:
-        if name == "conv_muon":
-            from tfnote.muon import ConvMuon
-
-            return ConvMuon(learning_rate=lr, **spec.optimizer_args)
-        config = {"learning_rate": lr, **spec.optimizer_args}
-        return keras.optimizers.get({"class_name": name, "config": config})
-    except (TypeError, ValueError) as e:  # an unknown or wrong optimizer_args entry
-        raise TfnoteError(f"optimizer {name}: {str(e).splitlines()[0]}") from None
-
-
-def compile_model(model, spec: Spec, steps_per_epoch: int) -> None:
-    tf, keras = _tf.load()
+def compile_model(model, spec: Spec, steps_per_epoch: int) -> list:
+    """Step 4: the spec's optimizer, learning rate and loss, each looked up by name in its
+    registry (tfnote.optimizers, tfnote.schedules, tfnote.losses). Returns the callbacks
+    that fit needs for the learning-rate schedule."""
+    tf, _ = _tf.load()
     steps_per_execution = spec.steps_per_execution
     if tf.distribute.get_strategy().num_replicas_in_sync > 1:
         # Keras 3 fails with several replicas and several steps per call ("You must feed a
         # value for placeholder tensor", keras-team/keras#19246): one step per call there.
         steps_per_execution = 1
-    loss = spec.loss
-    if spec.loss == "sparse_categorical_crossentropy" and spec.label_smoothing:
-        from tfnote.label_smoothing import SparseSmoothedCrossentropy
-
-        loss = SparseSmoothedCrossentropy(spec.label_smoothing, from_logits=spec.from_logits)
-    elif spec.loss == "sparse_categorical_crossentropy":
-        # from_logits must match the output: False for a softmax layer, True for raw scores.
-        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=spec.from_logits)
+    rate = make_schedule(spec.lr_schedule, spec.lr, spec.epochs * steps_per_epoch)
     model.compile(
-        optimizer=make_optimizer(spec, steps_per_epoch),
-        loss=loss,
+        optimizer=make_optimizer(spec.optimizer, rate.rate, spec.optimizer_args),
+        loss=make_loss(spec.loss, spec.from_logits, spec.label_smoothing),
         metrics=list(spec.metrics),
         jit_compile=spec.jit_compile,
         steps_per_execution=steps_per_execution,
     )
+    return list(rate.callbacks)
 
 
 # --- step 5: fit --------------------------------------------------------------------------
-
-
-def schedule_callbacks(spec: Spec) -> list:
-    _, keras = _tf.load()
-    schedule = spec.lr_schedule or {}
-    if schedule.get("type") == "plateau":
-        return [
-            keras.callbacks.ReduceLROnPlateau(
-                monitor=schedule.get("monitor", "val_loss"),
-                factor=schedule.get("factor", 0.5),
-                patience=schedule.get("patience", 3),
-                min_lr=schedule.get("min_lr", 1e-6),
-            )
-        ]
-    return []  # "cosine" lives in the optimizer (make_optimizer); Spec.check knows the types
 
 
 def step_progress():
@@ -374,8 +323,9 @@ def run(
     """
     folder = Path(out) if out else Path("runs") / spec.name
     spec.check()
-    run_folder.check_spec(folder, spec, fresh)  # fails early on a mismatched folder
-    run_folder.check_not_running(folder)
+    run = Run(folder)
+    run.check_spec(spec, fresh)  # fails early on a mismatched folder
+    run.check_not_running()
     data = load_data(spec)  # step 2, before TensorFlow: bad data fails at once, writes nothing
     if not on_course_data(spec):  # the preset's title ("MNIST ... Dense(10)") is not this run
         spec = spec.replace(title=data_title(spec, data))
@@ -385,32 +335,31 @@ def run(
     for warning in data.info.get("warnings", []):  # e.g. prices far outside the training range
         print(f"warning: {warning}")
     _, keras = _tf.load()
-    from tfnote.augment import augmentation
     from tfnote.callback import RunFolder
     from tfnote.models import check_fits
 
     keras.utils.set_random_seed(spec.seed)  # same seed: same weights, batches, augmentation
     with pick_strategy(strategy).scope():  # steps 3 and 4
         model = make_model(spec, data.input_shape, data.num_classes)
-        check_fits(model, data, spec.loss, f"preset {spec.name}'s model {spec.model!r}")
+        check_fits(model, data, spec.loss, f"preset {spec.name}'s model '{spec.model}'")
         adapt_model(model, spec, x_train, verbose=not quiet)
-        compile_model(model, spec, steps_per_epoch=math.ceil(len(x_train) / spec.batch_size))
-    keras_layers = spec.augment and spec.augment != "flip-shift"  # that one is in the pipeline
-    augment = augmentation(spec.augment) if keras_layers else None
-    seeds = epoch_seeds(spec.seed, *([augment] if augment is not None else []))
+        steps_per_epoch = math.ceil(len(x_train) / spec.batch_size)
+        schedule = compile_model(model, spec, steps_per_epoch)  # fit's callbacks, if any
+    augment = make_augmentation(spec, np.shape(x_train)[1:])
+    seeds = epoch_seeds(spec.seed, augment.layers)
     folder_callback = RunFolder(
         folder, data=data, scale=spec.scale, monitor=spec.monitor or "auto", fresh=fresh,
         spec=spec, verbose=not quiet, tensorboard=tensorboard,
     )  # fmt: skip
     stopper = early_stop(spec, folder_callback, verbose=not quiet)
     epochs = spec.epochs
-    state = None if fresh else run_folder.read_state(folder)
+    state = None if fresh else run.state
     if stopper is not None and state and stopped_early(state, spec):
-        epochs = state["epoch"]  # it stopped early before: nothing left to train
+        epochs = state.epoch  # it stopped early before: nothing left to train
         if not quiet:
             print(
                 f"{folder} stopped early after epoch {epochs} (no better since epoch "
-                f"{state['best_epoch']}); more epochs would not train, --fresh starts over"
+                f"{state.best_epoch}); more epochs would not train, --fresh starts over"
             )
     progress = [] if quiet else [step_progress()]
     try:
@@ -419,7 +368,7 @@ def run(
             epochs=epochs,
             validation_data=make_pipeline(x_val, y_val, spec) if x_val is not None else None,
             validation_freq=spec.validation_freq,
-            callbacks=[seeds, folder_callback, *schedule_callbacks(spec)]
+            callbacks=[seeds, folder_callback, *schedule]
             + ([stopper] if stopper is not None else [])
             + progress,
             shuffle=False,  # the pipeline shuffles, with the spec's seed
@@ -431,13 +380,14 @@ def run(
         metrics = {**evaluate(model, spec, data, x_val, y_val), **folder_callback.summary()}
         metrics.update(best_scores(model, spec, data, (x_val, y_val), metrics, folder, stopper))
         if stopped:
-            metrics["stopped_early"] = folder_callback.state["epoch"]
-        run_folder.write_metrics(folder, metrics)  # step 6 (the callback wrote the rest)
+            metrics["stopped_early"] = folder_callback.state.epoch
+        record = Metrics.from_dict(metrics)  # its headline score is chosen here, once
+        run.write_metrics(record)  # step 6 (the callback wrote the rest)
     finally:
         folder_callback.release()
         for bar in progress:  # a Ctrl-C or an error ends fit: clear the waiting line
             bar.stop_waiting()
-    print(result_line(metrics, folder))  # even when quiet: quiet hides the progress only
+    print(result_line(record, folder))  # even when quiet: quiet hides the progress only
     return RunResult(folder, metrics, folder_callback.history, model)
 
 
@@ -461,7 +411,7 @@ def best_scores(model, spec: Spec, data: Data, val, metrics: dict, folder: Path,
     """Which epoch's weights `metrics` scored ("scored_epoch"), and, when that was the last
     epoch but the checkpoint kept another as the best, that one's scores too ("best"):
     predict and serve load the best epoch (best.weights.h5), while fit ends on the last."""
-    best, has_best = metrics.get("best_epoch"), (folder / run_folder.BEST).is_file()
+    best, has_best = metrics.get("best_epoch"), Run(folder).best_path.is_file()
     scored = best if restored and has_best else metrics["epochs"]
     if not (best and has_best and best != scored):
         return {"scored_epoch": scored}
@@ -473,15 +423,15 @@ def best_scores(model, spec: Spec, data: Data, val, metrics: dict, folder: Path,
     return {"scored_epoch": scored, "best": {"epoch": best, **scores}}
 
 
-def stopped_early(state: dict, spec: Spec) -> bool:
+def stopped_early(state: ResumeState, spec: Spec) -> bool:
     """Whether the run in resume state `state` has gone `patience` epochs without a new best.
 
     The count comes from the state's best epoch, which the resume state keeps: a resumed
     run goes on counting where the interrupted one was.
     """
-    best = state.get("best_epoch")
+    best = state.best_epoch
     patience = (spec.early_stopping or {}).get("patience")
-    return bool(patience and best) and state["epoch"] - best >= patience
+    return bool(patience and best) and state.epoch - best >= patience
 
 
 def early_stop(spec: Spec, folder_callback, verbose: bool = True):
@@ -502,7 +452,7 @@ def early_stop(spec: Spec, folder_callback, verbose: bool = True):
                 if not verbose:
                     return
                 patience = spec.early_stopping["patience"]
-                best = folder_callback.state["best_epoch"]
+                best = folder_callback.state.best_epoch
                 print(f"early stop after epoch {epoch + 1}: no better since epoch {best}"
                       f" ({patience} epochs); evaluating epoch {best}'s weights")  # fmt: skip
 
@@ -511,7 +461,7 @@ def early_stop(spec: Spec, folder_callback, verbose: bool = True):
 
 def restore_best(model, folder: Path) -> None:
     """Load the best epoch's weights (best.weights.h5) into `model` for evaluation."""
-    best = folder / run_folder.BEST
+    best = Run(folder).best_path
     if best.is_file():
         model.load_weights(best)
 
@@ -519,7 +469,7 @@ def restore_best(model, folder: Path) -> None:
 def data_title(spec: Spec, data: Data) -> str:
     """What the run trains on, for a run whose data is not its preset's course dataset:
     "your dataset shapes: 4 classes, 64x64 grey (preset own-images, model small-cnn)"."""
-    kind, _, where = spec.dataset.partition(":")
+    kind, where = spec.dataset.kind, spec.dataset.arg
     if kind in OWN_DATA:  # the folder as spec.json keeps it: absolute, as `train` made it
         what = f"your dataset {where or spec.data_dir}"
     else:
@@ -551,7 +501,7 @@ def data_line(data: Data, x_train, x_val, spec: Spec) -> str:
     return f"data: {data.name} from {data.source or 'memory'}: {', '.join(parts)} samples"
 
 
-def result_line(metrics: dict, folder: Path) -> str:
+def result_line(metrics: Metrics, folder: Path) -> str:
     """The run's one-line result, saying which epoch's weights were scored: the last
     epoch's, and the best epoch's (which predict uses) when that is another."""
 
@@ -559,18 +509,20 @@ def result_line(metrics: dict, folder: Path) -> str:
         names = ("loss", "accuracy") if "accuracy" in scores else ("loss",)
         return ", ".join(f"{k} {scores[k]:.4f}" for k in names if k in scores)
 
-    on = metrics["evaluated_on"]
-    best, scored = metrics.get("best_epoch"), metrics.get("scored_epoch")
-    by = f"by {metrics.get('monitor') or 'val_loss'}"
-    if "best" in metrics:
+    on, best, scored = metrics.evaluated_on, metrics.best_epoch, metrics.scored_epoch
+    by = f"by {metrics.monitor or 'val_loss'}"
+    if metrics.best is not None:
         text = (
-            f"{on}, last epoch ({scored}): {shown(metrics)}; best epoch {by} ({best}):"
-            f" {shown(metrics['best'])}, used by predict"
+            f"{on}, last epoch ({scored}): {shown(metrics.scores)}; best epoch {by} ({best}):"
+            f" {shown(metrics.best.scores)}, used by predict"
         )
-    elif best and scored == best == metrics["epochs"]:
-        text = f"{on}: {shown(metrics)} (epoch {best}: the last and the best {by}, used by predict)"
+    elif best and scored == best == metrics.epochs:
+        text = (
+            f"{on}: {shown(metrics.scores)} (epoch {best}: the last and the best {by},"
+            " used by predict)"
+        )
     elif best and scored == best:
-        text = f"{on}, best epoch {by} ({best}), used by predict: {shown(metrics)}"
+        text = f"{on}, best epoch {by} ({best}), used by predict: {shown(metrics.scores)}"
     else:
-        text = f"{on}: {shown(metrics)}"
-    return f"{text}  ({metrics['epochs']} epochs, {metrics['train_seconds']:.1f} s) -> {folder}"
+        text = f"{on}: {shown(metrics.scores)}"
+    return f"{text}  ({metrics.epochs} epochs, {metrics.train_seconds:.1f} s) -> {folder}"

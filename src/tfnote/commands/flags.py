@@ -1,12 +1,14 @@
-"""Argument types shared by every command: numbers that are checked while the flags are read.
+"""Argument types shared by every command: values that are checked while the flags are read.
 
 argparse calls these on the flag's text; a bad value becomes one line and exit 2 before any
 data or TensorFlow loads. Every numeric flag says what range it takes here, so `--lr inf`,
-`--lr nan`, `--seed -1` or `--workers -1` are refused the same way in every command.
+`--lr nan`, `--seed -1` or `--workers -1` are refused the same way in every command; dataset
+and model names become the typed references a Spec holds.
 
     p.add_argument("--lr", type=positive_float)
     p.add_argument("--seed", type=seed)
     p.add_argument("--samples", type=int_range(1, 200))
+    p.add_argument("--data", type=dataset_ref)
 """
 
 from __future__ import annotations
@@ -14,6 +16,14 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tfnote.errors import TfnoteError
+
+if TYPE_CHECKING:  # imported when a flag is read: numpy stays out of `--help`
+    from tfnote.data import DatasetRef
+    from tfnote.models import ModelRef
 
 MAX_SEED = 2**32 - 1  # NumPy's and Keras's seeds are 32-bit
 
@@ -73,25 +83,32 @@ def int_range(low: int, high: int) -> Callable[[str], int]:
     return check
 
 
-def float_range(low: float, high: float, *, low_open: bool = False) -> Callable[[str], float]:
-    """A type for finite numbers within low .. high (`low_open`: low itself excluded)."""
-
-    def check(text: str) -> float:
-        value = finite_float(text)
-        if value > high or value < low or (low_open and value == low):
-            bracket = "(" if low_open else "["
-            raise argparse.ArgumentTypeError(
-                f"must be within {bracket}{low:g}, {high:g}], got {value:g}"
-            )
-        return value
-
-    check.__name__ = f"float_range_{low:g}_{high:g}"
-    return check
-
-
 def seed(text: str) -> int:
     """A random seed: a whole number within 0 .. 2**32 - 1."""
     value = _int(text)
     if not 0 <= value <= MAX_SEED:
         raise argparse.ArgumentTypeError(f"must be within 0 .. 2**32 - 1, got {value}")
     return value
+
+
+def dataset_ref(text: str) -> DatasetRef:
+    """A dataset (`mnist`, `image-folder:DIR`), its file or folder made absolute so that
+    `resume` finds it from any folder."""
+    from tfnote.data import DatasetRef
+
+    try:
+        return DatasetRef.parse(text).absolute()
+    except TfnoteError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def model_ref(text: str) -> ModelRef:
+    """A registered model, or your own `FILE.py:FUNCTION` (which must exist), made absolute."""
+    from tfnote.models import ModelRef
+
+    ref = ModelRef.parse(text)
+    try:
+        ref.check()
+    except TfnoteError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    return ref.beside(Path.cwd())

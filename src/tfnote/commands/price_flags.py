@@ -117,12 +117,12 @@ def apply_price_options(spec, args: argparse.Namespace):
     changes, fields = price_args(args), selection_fields(args)
     if not changes and not fields:
         return spec
-    if spec.dataset.partition(":")[0] != "prices":
+    if spec.dataset.kind != "prices":
         flags = [f"--{d.replace('_', '-')}" for d in (*DATASET_ARGS, "select_on")]
         used = [f for f in flags if getattr(args, f[2:].replace("-", "_"), None) is not None]
         raise TfnoteError(
             f"price flags ({', '.join(used)}) apply only to price data (--data prices or "
             "prices:FILE); "
-            f"this run reads {spec.dataset!r}"
+            f"this run reads '{spec.dataset}'"
         )
     return spec.replace(dataset_args={**spec.dataset_args, **changes}, **fields)

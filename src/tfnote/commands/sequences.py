@@ -56,22 +56,21 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_letters(args) -> int:
-    from tfnote import run_folder
+    from tfnote import open_run
     from tfnote.data import letters
 
-    info = run_folder.read_info(args.run).get("info", {})
-    if info.get("kind") != "letters":
+    run = open_run(args.run)
+    facts = run.info.letters
+    if facts is None:
         raise TfnoteError(f"{args.run} is not a letters run (train a letters-* preset)")
     for text in args.text:  # check every text before the slow part: loading TensorFlow
-        letters.check_text(text, info["alphabet"], info["window"])
-    model, _ = run_folder.load_model(args.run, args.checkpoint)
+        letters.check_text(text, facts.alphabet, facts.window)
+    model = run.load_model(args.checkpoint)
     for text in args.text:
-        print(f"{text} -> {letters.predict_next(model, info, text)}")
+        print(f"{text} -> {letters.predict_next(model, facts, text)}")
     if args.text:
         return 0
-    print(
-        f"type {info['window']} letter(s) of {info['alphabet']!r}, then Enter; an empty line ends"
-    )
+    print(f"type {facts.window} letter(s) of {facts.alphabet!r}, then Enter; an empty line ends")
     while True:
         try:
             text = input("letters: ").strip()
@@ -81,7 +80,7 @@ def cmd_letters(args) -> int:
         if not text:
             return 0
         try:
-            print(f"{text} -> {letters.predict_next(model, info, text)}")
+            print(f"{text} -> {letters.predict_next(model, facts, text)}")
         except TfnoteError as e:  # a typing mistake: say so and ask again
             print(f"tfnote: {e}")
 

@@ -13,13 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tfnote.commands.flags import int_range, positive_float
-
-
-def non_negative_float(text: str) -> float:
-    if text.strip() in ("0", "0.0"):
-        return 0.0
-    return positive_float(text)
+from tfnote.commands.flags import int_range, nonnegative_float, positive_float
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -54,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--batch-ms",
-        type=non_negative_float,
+        type=nonnegative_float,
         default=None,
         metavar="MS",
         help="collect concurrent requests for up to MS ms into one model call (0: one call "

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from tfnote.commands import price_flags
-from tfnote.commands.flags import positive_float, positive_int, seed
+from tfnote.commands.flags import dataset_ref, model_ref, positive_float, positive_int, seed
 from tfnote.outputs import check_output_file, check_writable_dir
 
 
@@ -60,12 +60,14 @@ def add_train_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--optimizer", help="sgd, adam, rmsprop, adagrad, ...")
     p.add_argument(
         "--model",
+        type=model_ref,
         help="another registered model (`tfnote models`), or your own FILE.py:FUNCTION, a"
         " function of (input_shape, num_classes) that returns a Keras model",
     )
     p.add_argument(
         "--data",
         dest="dataset",
+        type=dataset_ref,
         help="train on another dataset: mnist, fashion, cifar10, your own pictures in class"
         " folders image-folder:DIR (DIR/train/<class>/ + DIR/test/<class>/, or DIR/<class>/"
         " with 20%% held out for testing; preset own-images suits a few hundred), or the"
@@ -160,15 +162,8 @@ def cmd_train(args) -> int:
 
     spec = get_preset(args.preset)
     changes = {k: getattr(args, k) for k in SPEC_FLAGS if getattr(args, k) is not None}
-    if ".py:" in changes.get("model", ""):  # an absolute path, so `resume` finds it later
-        file, _, func = changes["model"].rpartition(":")
-        if Path(file).is_file():
-            changes["model"] = f"{Path(file).resolve()}:{func}"
     if changes.get("data_dir"):  # absolute, so `resume` works from any folder
         changes["data_dir"] = str(Path(changes["data_dir"]).resolve())
-    kind, _, where = changes.get("dataset", "").partition(":")
-    if where and Path(where).exists():  # image-label:DIR, prices:FILE
-        changes["dataset"] = f"{kind}:{Path(where).resolve()}"
     spec = price_flags.apply_price_options(spec.replace(**changes), args)
     check_writable_dir(args.out or Path("runs") / spec.name)  # before minutes of training
     from tfnote import train
@@ -181,7 +176,7 @@ def cmd_train(args) -> int:
         strategy=args.strategy,
         tensorboard=args.tensorboard,
     )
-    if spec.dataset.partition(":")[0] == "prices":
+    if spec.dataset.kind == "prices":
         from tfnote import forecast  # class 6: price runs in price units, beside naive forecasts
 
         print(forecast.report_run(result.run_dir))
@@ -189,9 +184,9 @@ def cmd_train(args) -> int:
 
 
 def cmd_resume(args) -> int:
-    from tfnote import run_folder
+    from tfnote.run_folder import Run
 
-    spec = run_folder.read_spec(Path(args.run))
+    spec = Run(args.run).require_spec()
     check_writable_dir(args.run)
     changes = {k: getattr(args, k) for k in ("epochs", "data_dir") if getattr(args, k)}
     from tfnote import train
@@ -201,25 +196,28 @@ def cmd_resume(args) -> int:
 
 
 def cmd_params(args) -> int:
-    from tfnote import artifacts, run_folder
+    from tfnote import artifacts
+    from tfnote.run_folder import Run
 
+    run = Run(args.run)
     if not args.print:
-        check_output_file(run_folder.weights_txt_path(args.run), ".txt")
-    model, _ = run_folder.load_model(args.run, args.checkpoint)
+        check_output_file(run.weights_txt_path, ".txt")
+    model = run.load_model(args.checkpoint)
     if args.print:
         print(artifacts.weights_text(model), end="")
     else:
-        path = run_folder.weights_txt_path(args.run)
+        path = run.weights_txt_path
         artifacts.write_weights_txt(model, path)
         print(f"wrote {path}")
     return 0
 
 
 def cmd_curves(args) -> int:
-    from tfnote import run_folder
+    from tfnote.run_folder import Run
 
-    out = Path(args.out) if args.out else run_folder.curves_path(args.run)
+    run = Run(args.run)
+    out = Path(args.out) if args.out else run.curves_path
     check_output_file(out, ".png")  # never over the run's spec.json or history
-    run_folder.plot_curves(args.run, run_folder.read_history(args.run), out)
+    run.plot_curves(out)
     print(f"wrote {out}")
     return 0

@@ -15,6 +15,7 @@ import importlib
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -71,6 +72,44 @@ DATASETS: dict[str, str] = {
 }
 
 ALIASES = {"fashion-mnist": "fashion", "fashion_mnist": "fashion", "cifar-10": "cifar10"}
+# What the text after "kind:" is: a file or folder (made absolute by `train`, so `resume`
+# finds it from any folder), or letters' alphabet. Other datasets take nothing there.
+TAKES_PATH = ("image-label", "image-folder", "prices")
+TAKES_ARG = (*TAKES_PATH, "letters")
+
+
+@dataclass(frozen=True)
+class DatasetRef:
+    """A dataset as a spec or a flag names it: `mnist`, `image-folder:DIR`, `prices:FILE`.
+
+    Parsed (and checked) once where the name is read; `str()` gives the text back, which
+    is what spec.json and model.json keep.
+    """
+
+    kind: str  # a key of DATASETS, aliases resolved ("fashion-mnist" -> "fashion")
+    arg: str | None = None  # the text after the colon, if any
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.arg}" if self.arg else self.kind
+
+    @classmethod
+    def parse(cls, text: str, check: bool = True) -> DatasetRef:
+        """The reference `text` names; `check=False` reads a run's record as it is, so an
+        unknown kind there (a folder from another release) still reads."""
+        kind, _, arg = text.partition(":")
+        ref = cls(ALIASES.get(kind, kind), arg or None)
+        if check and ref.kind not in DATASETS:
+            known = ", ".join(sorted(DATASETS))
+            raise TfnoteError(f"unknown dataset {text!r}; known datasets: {known}")
+        if check and ref.arg and ref.kind not in TAKES_ARG:
+            raise TfnoteError(f"dataset {text!r}: {ref.kind} takes nothing after the colon")
+        return ref
+
+    def absolute(self) -> DatasetRef:
+        """The same reference with an existing file or folder as an absolute path."""
+        if self.kind in TAKES_PATH and self.arg and Path(self.arg).exists():
+            return DatasetRef(self.kind, str(Path(self.arg).resolve()))
+        return self
 
 
 def _loader(kind: str) -> Callable[..., Data]:
@@ -78,22 +117,24 @@ def _loader(kind: str) -> Callable[..., Data]:
     return getattr(importlib.import_module(module), func)
 
 
-def load_dataset(name: str, data_dir: str | None = None, download: bool = True, **options) -> Data:
-    """Load dataset `name` ("mnist", "image-label:PATH", ...), searching `data_dir` first."""
-    kind, _, arg = name.partition(":")
-    kind = ALIASES.get(kind, kind)
-    if kind not in DATASETS:
-        known = ", ".join(sorted(DATASETS))
-        raise TfnoteError(f"unknown dataset {name!r}; known datasets: {known}")
-    loader = _loader(kind)
-    params = inspect.signature(loader).parameters
-    # A preset's dataset_args meant for another dataset (prices' window...) is refused here.
+def check_options(ref: DatasetRef, options: dict) -> None:
+    """Refuse options the dataset's loader does not take: a preset's dataset_args meant for
+    another dataset (prices' window on MNIST). Imports the loader's module, not TensorFlow."""
+    params = inspect.signature(_loader(ref.kind)).parameters
     unknown = sorted(set(options) - set(params))
     if unknown and not any(p.kind is p.VAR_KEYWORD for p in params.values()):
         raise TfnoteError(
-            f"dataset {name!r} takes no option {', '.join(unknown)} (the preset's settings for "
-            "another dataset): pick a preset made for this dataset"
+            f"dataset {str(ref)!r} takes no option {', '.join(unknown)} (the preset's settings "
+            "for another dataset): pick a preset made for this dataset"
         )
-    data = loader(arg or None, data_dir=data_dir, download=download, **options)
-    data.name = data.name or name
+
+
+def load_dataset(
+    name: str | DatasetRef, data_dir: str | None = None, download: bool = True, **options
+) -> Data:
+    """Load dataset `name` ("mnist", "image-label:PATH", ...), searching `data_dir` first."""
+    ref = name if isinstance(name, DatasetRef) else DatasetRef.parse(name)
+    check_options(ref, options)
+    data = _loader(ref.kind)(ref.arg, data_dir=data_dir, download=download, **options)
+    data.name = data.name or str(ref)
     return data

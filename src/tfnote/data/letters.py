@@ -13,12 +13,27 @@ measures whether the network learned its training sequences.
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+
 import numpy as np
 
 from tfnote.data import Data
 from tfnote.errors import TfnoteError
 
 ENCODINGS = ("onehot", "index")
+
+
+@dataclass
+class LetterFacts:
+    """What a letters run reads: its alphabet, how many letters at a time, and how."""
+
+    alphabet: str
+    window: int
+    encoding: str = "onehot"
+    kind: str = "letters"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
 
 
 def parse_alphabet(text: str | None) -> str:
@@ -63,7 +78,7 @@ def load(
     y = np.array([alphabet.index(ch) for ch in following], dtype="int64")
     order = np.random.RandomState(seed).permutation(len(x))  # the course shuffles with seed 7
     x, y = x[order], y[order]
-    info = {"kind": "letters", "alphabet": alphabet, "window": window, "encoding": encoding}
+    info = LetterFacts(alphabet, window, encoding).to_dict()
     return Data(x, y, x, y, class_names=list(alphabet), source=f"letters:{alphabet}", info=info)
 
 
@@ -80,9 +95,8 @@ def check_text(text: str, alphabet: str, window: int) -> None:
         )
 
 
-def predict_next(model, info: dict, text: str) -> str:
-    """The letter a trained letters model expects after `text` (info: the run's data info)."""
-    alphabet, window, encoding = info["alphabet"], info["window"], info["encoding"]
-    check_text(text, alphabet, window)
-    probabilities = model.predict(encode(text, alphabet, encoding)[None], verbose=0)
-    return alphabet[int(np.argmax(probabilities[0]))]
+def predict_next(model, facts: LetterFacts, text: str) -> str:
+    """The letter a trained letters model expects after `text`."""
+    check_text(text, facts.alphabet, facts.window)
+    probabilities = model.predict(encode(text, facts.alphabet, facts.encoding)[None], verbose=0)
+    return facts.alphabet[int(np.argmax(probabilities[0]))]

@@ -1,18 +1,67 @@
 """Model registry: a name -> a builder `build(input_shape, num_classes, **args) -> keras.Model`.
 
-One module per family; each module has a `MODELS` dict of its builders. Importing a
-family imports Keras, so this registry imports families only when a model is asked for.
+One module per family, named in FAMILIES; each module has a `MODELS` dict of its builders
+and declares the input they read (`INPUTS`, an Inputs; `MODEL_INPUTS` for the models that
+read another). Importing a family imports Keras, so this registry imports families only
+when a model is asked for.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 from tfnote.errors import TfnoteError
-from tfnote.spec import CLASS_LOSSES  # losses that compare a score per class with a label
+from tfnote.losses import CLASS_LOSSES  # losses that compare a score per class with a label
 
 FAMILIES = ("dense", "cnn", "inception", "resnet", "fast", "recurrent")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a family's models read, as its module declares it (INPUTS, and MODEL_INPUTS for
+    the models that read something else): `tfnote models` counts parameters on this input."""
+
+    kind: str  # "image" (height, width, channels), "features", "letters", "sequence" (days, values)
+    shape: tuple[int, ...]  # one sample, without the batch axis
+    classes: int  # the outputs: classes, or 1 for a number to predict
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """A model as a spec or a flag names it: registered (`mlp`) or your own (`FILE.py:FUNC`).
+
+    Parsed once where the name is read; `str()` gives the text back (spec.json keeps it).
+    """
+
+    name: str | None = None  # a registered model
+    file: str | None = None  # or the Python file of your own builder...
+    function: str | None = None  # ...and the function in it
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.function}" if self.file else str(self.name)
+
+    @classmethod
+    def parse(cls, text: str) -> ModelRef:
+        if ".py:" not in text:
+            return cls(name=text)
+        file, _, function = text.rpartition(":")
+        return cls(file=file, function=function)
+
+    def check(self) -> None:
+        """Refuse a model file that is not there (a registered name is checked when built:
+        listing the models imports Keras)."""
+        if self.file and not Path(self.file).is_file():
+            raise TfnoteError(f"model file {self.file} not found")
+
+    def beside(self, folder: str | Path) -> ModelRef:
+        """The same reference with its file found from `folder`, as an absolute path, so that
+        `resume` finds it from anywhere."""
+        if not self.file:
+            return self
+        return ModelRef(file=str((Path(folder) / self.file).resolve()), function=self.function)
 
 
 def all_models() -> dict[str, Callable]:
@@ -22,22 +71,24 @@ def all_models() -> dict[str, Callable]:
     return models
 
 
-def build_model(name: str, input_shape, num_classes: int, **args):
-    """Build model `name` for inputs of `input_shape` (without the batch axis), called once.
+def build_model(ref: str | ModelRef, input_shape, num_classes: int, **args):
+    """Build model `ref` for inputs of `input_shape` (without the batch axis), called once.
 
-    `name` is a registered model, or `FILE.py:FUNCTION`: your own builder, a function of
+    `ref` is a registered model, or `FILE.py:FUNCTION`: your own builder, a function of
     (input_shape, num_classes) that returns a Keras model.
     """
     import numpy as np
 
-    if ".py:" in name:
-        builder = builder_from_file(name)
+    ref = ref if isinstance(ref, ModelRef) else ModelRef.parse(ref)
+    name = str(ref)
+    if ref.file:
+        builder = builder_from_file(ref)
     else:
         models = all_models()
-        if name not in models:
+        if ref.name not in models:
             known = ", ".join(sorted(models))
             raise TfnoteError(f"unknown model {name!r}; known models: {known} (or FILE.py:FUNC)")
-        builder = models[name]
+        builder = models[ref.name]
     shape = tuple(int(d) for d in input_shape)
     try:
         model = builder(shape, num_classes, **args)
@@ -129,15 +180,14 @@ def _first_line(e: Exception) -> str:
     return (lines[0] if lines else type(e).__name__)[:200]
 
 
-def builder_from_file(name: str) -> Callable:
-    """The function FUNC of the Python file FILE for a name `FILE.py:FUNC`."""
+def builder_from_file(ref: str | ModelRef) -> Callable:
+    """The function FUNC of the Python file FILE for a reference `FILE.py:FUNC`."""
     import importlib.util
-    from pathlib import Path
 
-    file, _, func = name.rpartition(":")
+    ref = ref if isinstance(ref, ModelRef) else ModelRef.parse(ref)
+    ref.check()
+    file, func = ref.file, ref.function
     path = Path(file)
-    if not path.is_file():
-        raise TfnoteError(f"model file {file} not found")
     spec = importlib.util.spec_from_file_location(f"tfnote_user_model_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
     try:

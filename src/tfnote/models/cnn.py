@@ -15,6 +15,7 @@ shows exactly the course's layers.
 from __future__ import annotations
 
 from tfnote import _tf
+from tfnote.models import Inputs
 
 _, keras = _tf.load()
 layers = keras.layers
@@ -174,3 +175,5 @@ MODELS = {
     "alexnet8": alexnet8,
     "vgg16": vgg16,
 }
+
+INPUTS = Inputs("image", (32, 32, 3), 10)  # CIFAR-10

@@ -6,6 +6,7 @@ Sequential: the layers in a list. Subclass: layers made in `__init__`, wired in 
 from __future__ import annotations
 
 from tfnote import _tf
+from tfnote.models import Inputs
 
 _, keras = _tf.load()
 layers = keras.layers
@@ -69,3 +70,6 @@ MODELS = {
     "mlp": mlp,
     "mlp-subclass": lambda input_shape, num_classes, **a: MLP(num_classes, **a),
 }
+INPUTS = Inputs("image", (28, 28, 1), 10)  # MNIST and Fashion-MNIST
+IRIS = Inputs("features", (4,), 3)  # 4 measurements of a flower -> one of 3 species
+MODEL_INPUTS = {"dense1": IRIS, "dense1-subclass": IRIS}

@@ -32,6 +32,7 @@ import numpy as np
 
 from tfnote import _tf
 from tfnote.errors import TfnoteError
+from tfnote.models import Inputs
 
 tf, keras = _tf.load()
 layers = keras.layers
@@ -404,3 +405,5 @@ def fast_cifar(input_shape, num_classes: int, **args) -> FastNet:
 
 
 MODELS = {"fast-cifar": fast_cifar}
+
+INPUTS = Inputs("image", (32, 32, 3), 10)  # CIFAR-10

@@ -15,6 +15,7 @@ passes `training` through as usual: BatchNorm learns during fit and uses its ave
 from __future__ import annotations
 
 from tfnote import _tf
+from tfnote.models import Inputs
 from tfnote.models.cnn import classifier
 
 _, keras = _tf.load()
@@ -53,3 +54,5 @@ def inception10(input_shape, num_classes: int, num_blocks: int = 2, init_ch: int
 
 
 MODELS = {"inception10": inception10}
+
+INPUTS = Inputs("image", (32, 32, 3), 10)  # CIFAR-10

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from tfnote import _tf
 from tfnote.errors import TfnoteError
+from tfnote.models import Inputs
 
 CELLS = {"simplernn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
 
@@ -68,4 +69,10 @@ MODELS = {
     "letters-onehot": letters_onehot,
     "letters-embedding": letters_embedding,
     "price-rnn": price_rnn,
+}
+
+INPUTS = Inputs("sequence", (60, 1), 1)  # 60 days of one price -> the next day's
+MODEL_INPUTS = {
+    "letters-onehot": Inputs("letters", (4, 5), 5),  # 4 one-hot letters of 5 -> the next
+    "letters-embedding": Inputs("letters", (4,), 5),  # 4 letter numbers -> the next
 }

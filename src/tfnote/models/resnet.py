@@ -12,6 +12,7 @@ is a 1x1 convolution + BN so the shapes match. About 11.18M parameters on 32x32x
 from __future__ import annotations
 
 from tfnote import _tf
+from tfnote.models import Inputs
 
 _, keras = _tf.load()
 layers = keras.layers
@@ -60,3 +61,5 @@ def resnet18(
 
 
 MODELS = {"resnet18": resnet18}
+
+INPUTS = Inputs("image", (32, 32, 3), 10)  # CIFAR-10

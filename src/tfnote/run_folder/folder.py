@@ -1,4 +1,4 @@
-"""The run folder: everything one training run leaves, and the only module that knows its files.
+"""The files of a run folder, and how they are written safely (read them through `Run`).
 
     spec.json          the preset's settings (runs made by `tfnote train` only)
     model.json         facts about the model and data: input shape, classes, scale, dataset
@@ -13,8 +13,7 @@
     run.lock           held by the process that trains into the folder
 
 Every file is written atomically, and state.json is written after the checkpoint it names,
-so a kill at any moment leaves a folder that resumes from its last saved epoch. Commands
-(predict, params, curves, forecast) ask this module for a run's model and facts.
+so a kill at any moment leaves a folder that resumes from its last saved epoch.
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ from pathlib import Path
 
 from tfnote import atomic
 from tfnote.errors import TfnoteError
-from tfnote.spec import Spec
+from tfnote.run_folder.records import ModelInfo, ResumeState
 
 SPEC, INFO, STATE, HISTORY, METRICS = (
     "spec.json",
@@ -46,9 +45,6 @@ FORECAST, FORECAST_PLOT = "forecast.json", "forecast.png"  # written by tfnote.f
 FREE_FIELDS = {"epochs", "data_dir", "title"}
 
 
-# --- reading ---------------------------------------------------------------------------------
-
-
 def read_json(path: Path):
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
@@ -56,166 +52,25 @@ def read_json(path: Path):
         raise TfnoteError(f"{path}: cannot read ({e})") from None
 
 
-def _read_dict(path: Path) -> dict:
+def read_dict(path: Path) -> dict:
     data = read_json(path)
     if not isinstance(data, dict):
         raise TfnoteError(f"{path}: damaged (expected a JSON object, found {type(data).__name__})")
     return data
 
 
-def read_spec(run_dir: str | Path) -> Spec:
-    run_dir = Path(run_dir)
-    _check_spec_is_a_file(run_dir)
-    if (run_dir / INFO).is_file() and not (run_dir / SPEC).is_file():
-        raise TfnoteError(
-            f"{run_dir} was trained by your own script (tfnote.RunFolder); run the script"
-            " again to continue it"
-        )
-    if not (run_dir / SPEC).is_file():
-        raise TfnoteError(f"{run_dir} is not a run folder (no {SPEC})")
-    return Spec.from_dict(_read_dict(run_dir / SPEC))
-
-
-def _check_spec_is_a_file(run_dir: Path) -> None:
+def check_spec_is_a_file(run_dir: Path) -> None:
     if (run_dir / SPEC).exists() and not (run_dir / SPEC).is_file():
         raise TfnoteError(f"{run_dir / SPEC}: damaged (not a file); use --fresh to start over")
 
 
-def read_info(run_dir: str | Path) -> dict:
-    """A run's model.json (input shape, classes, scale, dataset...), read without TensorFlow."""
-    run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise TfnoteError(f"{run_dir}: no such run folder")
-    if not (run_dir / INFO).is_file():
-        raise TfnoteError(f"{run_dir} is not a trained run folder (no {INFO}); train it first")
-    info = _read_dict(run_dir / INFO)
-    if "input_shape" not in info:
-        raise TfnoteError(f"{run_dir / INFO}: damaged (no input_shape)")
-    return info
-
-
-def read_state(run_dir: str | Path) -> dict | None:
-    """The resume state, or None when no epoch has been saved yet."""
-    path = Path(run_dir) / STATE
-    if not path.is_file():
-        return None
-    state = _read_dict(path)
-    if not isinstance(state.get("epoch"), int) or not isinstance(state.get("history"), list):
-        raise TfnoteError(f"{path}: damaged (no epoch count or history); use --fresh")
-    return state
-
-
-def read_history(run_dir: str | Path) -> list[dict]:
-    """The per-epoch rows: history.json of a finished run, else the resume state's."""
-    run_dir = Path(run_dir)
-    if (run_dir / HISTORY).is_file():
-        path, history = run_dir / HISTORY, read_json(run_dir / HISTORY)
-    else:
-        path, state = run_dir / STATE, read_state(run_dir)
-        if not state or not state["history"]:
-            raise TfnoteError(f"{run_dir} has no history yet (no epoch has finished)")
-        history = state["history"]
-    if not isinstance(history, list) or not history:
-        raise TfnoteError(f"{path}: damaged (expected a list of epochs)")
-    for number, row in enumerate(history, start=1):  # else curves draws an empty figure
-        if not (isinstance(row, dict) and isinstance(row.get("epoch"), int) and "loss" in row):
-            raise TfnoteError(f"{path}: damaged (epoch row {number} has no epoch number or loss)")
-    if not any(isinstance(row["loss"], int | float) for row in history):  # all null (NaN)
-        raise TfnoteError(f"{path}: damaged (no epoch has a loss value)")
-    return history
-
-
-def read_metrics(run_dir: str | Path) -> dict | None:
-    path = Path(run_dir) / METRICS
-    return _read_dict(path) if path.is_file() else None
-
-
-def title(run_dir: str | Path) -> str:
-    """What figures call the run: the preset's title, or the folder's name."""
-    run_dir = Path(run_dir)
-    if has_spec(run_dir):
-        spec = read_spec(run_dir)
-        return spec.title or spec.name
-    return read_info(run_dir).get("title") or run_dir.name
-
-
-def curves_path(run_dir: str | Path) -> Path:
-    return Path(run_dir) / CURVES
-
-
 def is_run_folder(path: str | Path) -> bool:
-    """A folder that training has written into (model.json or spec.json)."""
+    """A folder that training has written into (model.json or spec.json).
+
+    A spec.json that is not a file (a folder) counts: reading it then says it is damaged.
+    """
     path = Path(path)
-    return (path / INFO).is_file() or has_spec(path)
-
-
-def has_spec(run_dir: str | Path) -> bool:
-    """Made by `tfnote train` (a preset's spec.json), not by a script of one's own.
-
-    A spec.json that is not a file (a folder) counts: read_spec then says it is damaged.
-    """
-    return (Path(run_dir) / SPEC).exists()
-
-
-def last_saved(run_dir: str | Path) -> float | None:
-    """When the run last wrote its state (or, before its first epoch, model.json), or None."""
-    times = [
-        p.stat().st_mtime for p in (Path(run_dir) / STATE, Path(run_dir) / INFO) if p.is_file()
-    ]
-    return max(times, default=None)
-
-
-def read_forecast(run_dir: str | Path) -> dict | None:
-    """A price run's forecast.json (written by tfnote.forecast), or None."""
-    path = Path(run_dir) / FORECAST
-    return _read_dict(path) if path.is_file() else None
-
-
-def forecast_plot_path(run_dir: str | Path) -> Path:
-    return Path(run_dir) / FORECAST_PLOT
-
-
-def write_forecast(run_dir: str | Path, forecast: dict) -> Path:
-    atomic.write_json(Path(run_dir) / FORECAST, forecast)
-    return Path(run_dir) / FORECAST
-
-
-def tensorboard_dir(run_dir: str | Path) -> Path:
-    return Path(run_dir) / TENSORBOARD
-
-
-def weights_txt_path(run_dir: str | Path) -> Path:
-    return Path(run_dir) / WEIGHTS_TXT
-
-
-# --- starting and continuing -------------------------------------------------------------
-
-
-def check_spec(run_dir: str | Path, spec: Spec, fresh: bool) -> int:
-    """Epochs already done in `run_dir` for `spec` (0 for a new run); changes nothing on disk.
-
-    Refuses a folder that holds a run with other settings (more epochs are allowed).
-    """
-    run_dir = Path(run_dir)
-    if not fresh:  # (--fresh clears it)
-        _check_spec_is_a_file(run_dir)
-    state = None if fresh else read_state(run_dir)
-    if state is None:
-        return 0
-    if (run_dir / SPEC).is_file():
-        old = _read_dict(run_dir / SPEC)
-        new = spec.to_dict()
-        changed = sorted(k for k in new if k not in FREE_FIELDS and old.get(k) != new[k])
-        if changed:
-            raise TfnoteError(
-                f"{run_dir} holds a run with different settings ({', '.join(changed)}); "
-                "pass --fresh to start it over or --out to use another folder"
-            )
-    if spec.epochs < state["epoch"]:
-        raise TfnoteError(
-            f"{run_dir} has already trained {state['epoch']} epochs; ask for at least that many"
-        )
-    return state["epoch"]
+    return (path / INFO).is_file() or (path / SPEC).exists()
 
 
 # --- one writer at a time ------------------------------------------------------------------
@@ -283,10 +138,10 @@ def check_not_running(run_dir: str | Path) -> None:
         lock(run_dir)  # raises, naming the other process
 
 
-def clean_leftovers(run_dir: str | Path, state: dict | None) -> None:
+def clean_leftovers(run_dir: str | Path, state: ResumeState | None) -> None:
     """Remove what a kill can leave: temporary files, and checkpoints state.json doesn't name."""
     run_dir = Path(run_dir)
-    keep = run_dir / state["checkpoint"] if state and state.get("checkpoint") else None
+    keep = run_dir / state.checkpoint if state and state.checkpoint else None
     for folder in (run_dir, run_dir / CHECKPOINTS):
         if folder.is_dir():
             for path in folder.glob(".*.*"):  # atomic.py's temporary names: .<name>.<random>
@@ -306,20 +161,10 @@ def clear(run_dir: str | Path) -> None:
         (run_dir / name).unlink(missing_ok=True)
 
 
-def write_spec(run_dir: str | Path, spec: Spec) -> None:
-    atomic.write_json(Path(run_dir) / SPEC, spec.to_dict())
-
-
-def write_info(run_dir: str | Path, info: dict) -> None:
-    atomic.write_json(Path(run_dir) / INFO, info)
-
-
-def write_metrics(run_dir: str | Path, metrics: dict) -> None:
-    atomic.write_json(Path(run_dir) / METRICS, metrics)
-
-
-def save_state(run_dir: str | Path, model, state: dict, best_weights: list | None = None) -> None:
-    """Checkpoint the model and optimizer for epoch state['epoch'] and, when given, write
+def save_state(
+    run_dir: str | Path, model, state: ResumeState, best_weights: list | None = None
+) -> None:
+    """Checkpoint the model and optimizer for epoch state.epoch and, when given, write
     `best_weights` as best.weights.h5; then point state.json at the checkpoint.
 
     state.json is the commit: a write error removes what this save wrote (a disk that filled
@@ -328,8 +173,8 @@ def save_state(run_dir: str | Path, model, state: dict, best_weights: list | Non
     crashed the process on one: exit 139).
     """
     run_dir = Path(run_dir)
-    name = f"{CHECKPOINTS}/epoch-{state['epoch']:04d}.weights.h5"
-    previous = state.get("checkpoint")
+    name = f"{CHECKPOINTS}/epoch-{state.epoch:04d}.weights.h5"
+    previous = state.checkpoint
     kept = f"the last good checkpoint ({previous}) is kept" if previous else "no epoch is saved"
     # Weights plus up to two optimizer slots per weight (Adam), in float32, the best weights,
     # and some slack.
@@ -338,7 +183,7 @@ def save_state(run_dir: str | Path, model, state: dict, best_weights: list | Non
     free = shutil.disk_usage(run_dir / CHECKPOINTS).free
     if free < 2 * need:
         raise TfnoteError(
-            f"not enough disk space for the checkpoint of epoch {state['epoch']} in {run_dir}"
+            f"not enough disk space for the checkpoint of epoch {state.epoch} in {run_dir}"
             f" (about {need >> 20} MB needed, {free >> 20} MB free); {kept}"
         )
     committed = False  # state.json names the new checkpoint
@@ -355,16 +200,16 @@ def save_state(run_dir: str | Path, model, state: dict, best_weights: list | Non
                     model.save_weights(best)
                 finally:
                     model.set_weights(current)
-            state["checkpoint"] = name
-            atomic.write_json(run_dir / STATE, state)
+            state.checkpoint = name
+            atomic.write_json(run_dir / STATE, state.to_dict())
             committed = True
     except OSError as e:
         if committed:  # only the best weights' rename failed
             raise TfnoteError(
-                f"cannot write {run_dir / BEST} ({e}); epoch {state['epoch']} is saved, the"
+                f"cannot write {run_dir / BEST} ({e}); epoch {state.epoch} is saved, the"
                 " best weights are those of an earlier save"
             ) from None
-        state["checkpoint"] = previous
+        state.checkpoint = previous
         if name != previous:
             (run_dir / name).unlink(missing_ok=True)
         raise TfnoteError(f"cannot write the checkpoint in {run_dir} ({e}); {kept}") from None
@@ -372,11 +217,11 @@ def save_state(run_dir: str | Path, model, state: dict, best_weights: list | Non
         (run_dir / previous).unlink(missing_ok=True)
 
 
-def load_checkpoint(model, run_dir: str | Path, state: dict) -> None:
+def load_checkpoint(model, run_dir: str | Path, state: ResumeState) -> None:
     """Load the weights and optimizer state that `state` names into a compiled model."""
-    if not isinstance(state.get("checkpoint"), str):
+    if not state.checkpoint:
         raise TfnoteError(f"{Path(run_dir) / STATE}: damaged (no checkpoint name); use --fresh")
-    path = Path(run_dir) / state["checkpoint"]
+    path = Path(run_dir) / state.checkpoint
     if model.optimizer is not None and not model.optimizer.built:
         model.optimizer.build(model.trainable_variables)  # so its slots exist to receive values
     try:
@@ -385,30 +230,29 @@ def load_checkpoint(model, run_dir: str | Path, state: dict) -> None:
         raise TfnoteError(f"{path}: cannot load checkpoint ({str(e).splitlines()[0]})") from None
 
 
-def write_artifacts(run_dir: str | Path, model, history: list[dict], title: str = "") -> None:
-    """summary.txt, history.csv/json, weights.txt and curves.png of a live model."""
+def write_artifacts(run_dir: str | Path, model, history: list[dict], **curves) -> None:
+    """summary.txt, history.csv/json, weights.txt and curves.png (plot_curves) of a live model."""
     from tfnote import artifacts
 
     run_dir = Path(run_dir)
     atomic.write_text(run_dir / "summary.txt", artifacts.summary_text(model))
     artifacts.write_history(history, run_dir / HISTORY, run_dir / "history.csv")
     artifacts.write_weights_txt(model, run_dir / WEIGHTS_TXT)
-    plot_curves(run_dir, history, run_dir / CURVES, heading=title)
+    plot_curves(history, run_dir / CURVES, **curves)
 
 
-def plot_curves(run_dir: str | Path, history: list[dict], out: Path, heading: str = "") -> None:
+def plot_curves(
+    history: list[dict], out: Path, heading: str, on_test: bool, best_epoch: int | None
+) -> None:
     """curves.png, its validation curves named for what they are, the best epoch marked."""
     from tfnote import artifacts
 
-    run_dir = Path(run_dir)
-    on_test = has_spec(run_dir) and read_spec(run_dir).validation == "test"
-    state = read_state(run_dir) or {}
     artifacts.plot_curves(
         history,
         out,
-        heading or title(run_dir),
+        heading,
         validation_label="test" if on_test else "validation",
-        best_epoch=state.get("best_epoch"),
+        best_epoch=best_epoch,
     )
 
 
@@ -467,22 +311,21 @@ def _load_keras():
     return _tf.load()
 
 
-def load_model(run_dir: str | Path, checkpoint: str = "best"):
-    """The run's model with its "best" (default) or "last" weights, and its facts (model.json).
+def load_model(run_dir: Path, info: ModelInfo, state: ResumeState | None, which: str = "best"):
+    """The run's model with its "best" (default) or "last" weights.
 
     The model comes from model.keras; runs made before it existed (or whose model Keras
     cannot save) are rebuilt from the builder that model.json names.
     """
-    run_dir = Path(run_dir)
-    info = read_info(run_dir)
+    if which not in ("best", "last"):
+        raise TfnoteError(f'which weights: "best" or "last" (got {which!r})')
     _, keras = _load_keras()
-    if checkpoint == "best" and (run_dir / BEST).is_file():
+    if which == "best" and (run_dir / BEST).is_file():
         weights = run_dir / BEST
+    elif state and state.checkpoint:
+        weights = run_dir / state.checkpoint
     else:
-        state = read_state(run_dir)
-        if not state or not isinstance(state.get("checkpoint"), str):
-            raise TfnoteError(f"{run_dir} has no saved weights yet")
-        weights = run_dir / state["checkpoint"]
+        raise TfnoteError(f"{run_dir} has no saved weights yet")
     if (run_dir / MODEL).is_file():
         from tfnote.models import all_models
 
@@ -493,12 +336,10 @@ def load_model(run_dir: str | Path, checkpoint: str = "best"):
             raise TfnoteError(
                 f"{run_dir / MODEL}: Keras cannot rebuild the model ({str(e).splitlines()[0]})"
             ) from None
-    elif info.get("model"):
+    elif info.model:
         from tfnote.models import build_model
 
-        model = build_model(
-            info["model"], info["input_shape"], info["num_classes"], **info.get("model_args", {})
-        )
+        model = build_model(info.model, info.input_shape, info.num_classes, **info.model_args)
     else:
         raise TfnoteError(f"{run_dir} has no {MODEL} (see the note printed when it trained)")
     try:
@@ -506,4 +347,4 @@ def load_model(run_dir: str | Path, checkpoint: str = "best"):
         model.load_weights(weights)
     except Exception as e:
         raise TfnoteError(f"{weights}: cannot load weights ({str(e).splitlines()[0]})") from None
-    return model, info
+    return model

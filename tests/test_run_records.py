@@ -344,3 +344,13 @@ def test_a_record_left_as_it_was_keeps_its_fields(old_runs):
     again = ModelInfo.from_dict(info.to_dict())
     assert again == info and dataclasses.asdict(again)["images"]["polarity"] == "dark"
     assert np.isclose(again.scale, 1 / 255)
+
+
+def test_history_csv_is_utf8_with_lf_line_endings(tmp_path):
+    from tfnote.artifacts import write_history
+
+    history = [{"epoch": 1, "loss": 0.5, "准确率": 0.9}, {"epoch": 2, "loss": 0.25, "准确率": 0.95}]
+    write_history(history, tmp_path / "history.json", tmp_path / "history.csv")
+    raw = (tmp_path / "history.csv").read_bytes()
+    assert b"\r" not in raw
+    assert raw.decode("utf-8").splitlines() == ["epoch,loss,准确率", "1,0.5,0.9", "2,0.25,0.95"]

@@ -77,8 +77,9 @@ def write_history(history: list[dict], json_path: Path, csv_path: Path) -> None:
     columns: list[str] = []
     for row in history:
         columns += [k for k in row if k not in columns]
-    with atomic.atomic_open(csv_path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=columns)
+    # UTF-8 with LF line endings, like every other file a run writes (csv's default is CRLF).
+    with atomic.atomic_open(csv_path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows(history)
 
